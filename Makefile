@@ -1,0 +1,67 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Everything else is set up on the way.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+DBT_VENV := .venv-dbt
+ENV := source scripts/env.sh
+START ?=
+END ?=
+REPLAY_PORT ?= 8765
+
+.PHONY: help venv warehouse manifest airflow demo test lint bench docs replay lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/'
+
+# --- virtualenvs: created once, re-installed only when a lock file changed -------------------------------
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	@$(VENV)/bin/pip check >/dev/null
+	@echo "$(CURDIR)/include" > "$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gridcarbon.pth"
+	@touch $@
+
+$(DBT_VENV)/.installed: requirements-dbt.txt
+	@test -x $(DBT_VENV)/bin/python || $(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dbt.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	@touch $@
+
+venv: $(VENV)/.installed $(DBT_VENV)/.installed  ## create/update both virtualenvs
+
+warehouse: venv  ## find or start Postgres; create the warehouse database, schemas, roles and raw tables
+	@$(ENV); $(VENV)/bin/python -m gridcarbon.bootstrap database "$$WAREHOUSE_DB"
+
+manifest: venv  ## dbt parse -> dbt_project/target/manifest.json, what transform_warehouse is rendered from
+	@$(ENV); $(VENV)/bin/python -m gridcarbon.dbt_runner manifest >/dev/null
+
+airflow: warehouse manifest  ## start Airflow standalone on http://localhost:8080 (login admin, see README)
+	@$(ENV); $(VENV)/bin/airflow db migrate >/dev/null; $(VENV)/bin/python -c "from gridcarbon.pools import ensure_pools; ensure_pools()"; exec $(VENV)/bin/airflow standalone
+
+replay: venv  ## run the replay server in the foreground on REPLAY_PORT
+	@$(ENV); exec $(VENV)/bin/python -m gridcarbon.replay --port $(REPLAY_PORT)
+
+demo: warehouse manifest  ## the main job: extract (replay server) -> raw -> dbt -> summary, offline, finishes by itself
+	@$(ENV); $(VENV)/bin/python -m gridcarbon.demo --port $(REPLAY_PORT) $(if $(START),--start $(START)) $(if $(END),--end $(END))
+
+lint: warehouse  ## ruff + sqlfluff (the dbt templater compiles against the warehouse)
+	$(VENV)/bin/ruff check include dags plugins tests bench scripts
+	@if ls dbt_project/models/*/ >/dev/null 2>&1; then $(ENV); cd dbt_project && ../$(DBT_VENV)/bin/sqlfluff lint models snapshots tests --processes 2; fi
+
+test: warehouse lint manifest  ## everything green: lint, unit, integration (real Postgres, real dbt), DAG integrity
+	@$(ENV); $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+
+bench: warehouse  ## benchmarks printing ratios measured in one run
+	@$(ENV); for b in bench/bench_*.py; do $(VENV)/bin/python $$b; done
+
+docs: warehouse manifest  ## generate the dbt docs into .local/dbt_docs (also in Airflow: Browse > dbt Docs) and serve them on :8081
+	@$(ENV); $(VENV)/bin/python -m gridcarbon.dbt_runner docs && echo "dbt docs on http://localhost:8081" && exec $(VENV)/bin/python -m http.server 8081 --bind 127.0.0.1 --directory "$$GRIDCARBON_DBT_DOCS_DIR"
+
+lock:  ## regenerate the lock files from the top-level requirements (needs the package registry)
+	$(PYTHON) scripts/lock.py
+
+clean:  ## remove virtualenvs and local state (.local: Airflow home, private Postgres cluster)
+	@if [ -f .local/pgdata/postmaster.pid ]; then runuser -u postgres -- pg_ctl -D .local/pgdata stop || pg_ctl -D .local/pgdata stop || true; fi
+	rm -rf $(VENV) $(DBT_VENV) .local dbt_project/target dbt_project/logs
