@@ -1,0 +1,113 @@
+"""Upstream endpoints are Airflow connections: host = base URL, password/extra = credential.
+
+``resolve_endpoint("smard", default_url)`` looks the connection up the way Airflow does (inside a task the
+task SDK asks the API server, which also sees ``AIRFLOW_CONN_*`` variables; outside a task, for tests and
+scripts, it reads ``AIRFLOW_CONN_<ID>`` directly). A connection that is not defined means: use the real public
+URL. The credential is kept in an object whose ``repr`` never shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    conn_id: str
+    base_url: str
+    login: str | None = None
+    password: str | None = field(default=None, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _base_url_from(conn_type: str | None, host: str | None, port: int | None, schema: str | None) -> str | None:
+    if not host:
+        return None
+    if "://" in host:
+        return host.rstrip("/")
+    scheme = conn_type if conn_type in ("http", "https") else "https"
+    netloc = f"{host}:{port}" if port else host
+    path = f"/{schema.strip('/')}" if schema else ""
+    return f"{scheme}://{netloc}{path}"
+
+
+def _from_env(conn_id: str) -> dict[str, Any] | None:
+    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    if not raw:
+        return None
+    raw = raw.strip()
+    if raw.startswith("{"):
+        data = json.loads(raw)
+        extra = data.get("extra") or {}
+        if isinstance(extra, str):
+            extra = json.loads(extra) if extra else {}
+        return {
+            "conn_type": data.get("conn_type"),
+            "host": data.get("host"),
+            "port": data.get("port"),
+            "schema": data.get("schema"),
+            "login": data.get("login"),
+            "password": data.get("password"),
+            "extra": extra,
+        }
+    parts = urlsplit(raw)
+    conn_type = parts.scheme.replace("-", "_")
+    # Airflow URI form: http://user:pass@host:port/schema?extra. A host that is itself a URL is
+    # percent-encoded (http://https%3A%2F%2Fhost%2Fpath); unquote it.
+    host = unquote(parts.hostname or "") if parts.hostname else None
+    if host and "%3a" in (parts.netloc.lower()):
+        host = unquote(parts.netloc.rsplit("@", 1)[-1])
+    return {
+        "conn_type": conn_type,
+        "host": host,
+        "port": parts.port if host and "://" not in host else None,
+        "schema": unquote(parts.path.lstrip("/")) or None,
+        "login": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "extra": {},
+    }
+
+
+def _from_airflow(conn_id: str) -> dict[str, Any] | None:
+    try:
+        from airflow.sdk import BaseHook  # imported lazily: DAG files stay fast, tests need no Airflow
+    except ImportError:  # pragma: no cover - Airflow is in the project venv
+        return None
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except Exception:  # noqa: BLE001 - "not defined" has several exception types across Airflow versions
+        return None
+    return {
+        "conn_type": conn.conn_type,
+        "host": conn.host,
+        "port": conn.port,
+        "schema": conn.schema,
+        "login": conn.login,
+        "password": conn.password,
+        "extra": conn.extra_dejson or {},
+    }
+
+
+def resolve_endpoint(conn_id: str, default_url: str) -> Endpoint:
+    data = _from_env(conn_id) or _from_airflow(conn_id)
+    if not data:
+        return Endpoint(conn_id=conn_id, base_url=default_url.rstrip("/"))
+    base = _base_url_from(data["conn_type"], data["host"], data["port"], data["schema"]) or default_url
+    log.info("source %s: using base URL %s from connection %r", conn_id, base, conn_id)
+    return Endpoint(
+        conn_id=conn_id,
+        base_url=base.rstrip("/"),
+        login=data.get("login"),
+        password=data.get("password"),
+        extra=dict(data.get("extra") or {}),
+    )

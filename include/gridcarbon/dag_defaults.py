@@ -1,0 +1,56 @@
+"""What every DAG shares, in one place: owner, retries with exponential backoff, asset URIs.
+
+Imported by the DAG files at parse time, so it must stay light: no Airflow import at module level
+beyond ``airflow.sdk.Asset`` inside ``raw_asset``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from gridcarbon.settings import env_str
+
+if TYPE_CHECKING:
+    from airflow.sdk import Asset
+
+    from gridcarbon.warehouse import RawTable
+
+OWNER = "gridcarbon"
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 3,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": 2.0,  # Airflow 3.3: a multiplier; 2.0 doubles the delay per try
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def start_date(env_name: str, default: str | timedelta) -> datetime:
+    """A DAG's first interval: the ISO date/time in ``env_name`` (UTC unless it carries an offset), else
+    ``default`` (an ISO string, or a timedelta meaning "that long before today's midnight UTC")."""
+    raw = env_str(env_name, "")
+    if raw:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    elif isinstance(default, timedelta):
+        value = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - default
+    else:
+        value = datetime.fromisoformat(default)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def asset_uri(schema: str, table: str) -> str:
+    """``postgres://host:5432/db/schema/table`` (Airflow's Postgres asset URI scheme).
+
+    ``GRIDCARBON_ASSET_AUTHORITY`` (default ``warehouse:5432/gridcarbon``) is a stable logical name of the
+    warehouse, so producers and the dbt DAG agree on URIs whatever host the connection points to.
+    """
+    authority = env_str("GRIDCARBON_ASSET_AUTHORITY", "warehouse:5432/gridcarbon")
+    return f"postgres://{authority}/{schema}/{table}"
+
+
+def raw_asset(table: RawTable) -> Asset:
+    from airflow.sdk import Asset
+
+    return Asset(uri=asset_uri(table.schema, table.name), name=f"{table.schema}.{table.name}")

@@ -1,0 +1,51 @@
+"""Named exceptions. Every message names the source, the URL and the interval, so an Airflow task log
+says what broke and where without a stack-trace hunt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def _where(source: str, url: str | None, start: datetime | None, end: datetime | None) -> str:
+    parts = [f"source={source}"]
+    if url:
+        parts.append(f"url={url}")
+    if start is not None or end is not None:
+        parts.append(f"interval=[{start.isoformat() if start else '?'}, {end.isoformat() if end else '?'})")
+    return " ".join(parts)
+
+
+class SourceError(Exception):
+    """Base class: something upstream went wrong for one source, URL and interval."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str,
+        url: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        self.source = source
+        self.url = url
+        self.start = start
+        self.end = end
+        self.detail = message
+        super().__init__(f"{message} ({_where(source, url, start, end)})")
+
+
+class MalformedPayloadError(SourceError):
+    """The payload could not be parsed or does not have the shape the parser knows."""
+
+
+class SourceAuthError(SourceError):
+    """401/403/UNAUTHENTICATED: retrying will not help; fix the credential in the Airflow connection."""
+
+
+class SourceUnavailableError(SourceError):
+    """HTTP 429/5xx still failing after the HTTP-level retries; Airflow's task retries take over."""
+
+
+class IntervalNotServedError(SourceError):
+    """The source cannot serve this interval any more (current-data-only APIs). Runs skip, writing nothing."""

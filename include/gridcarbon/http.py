@@ -1,0 +1,135 @@
+"""One requests Session factory for every source: timeouts, urllib3 retries on 429/5xx honouring
+``Retry-After``, and one ``fetch`` helper that turns HTTP outcomes into the named errors of ``errors.py``.
+
+Retry policy (documented in the README):
+- 429, 500, 502, 503, 504: retried ``GRIDCARBON_HTTP_RETRIES`` times (default 4) with exponential backoff
+  (``GRIDCARBON_HTTP_BACKOFF`` seconds, default 1.0), honouring ``Retry-After``; then SourceUnavailableError and
+  Airflow's task retries (exponential backoff) take over.
+- 401 and 403: no retry, SourceAuthError naming the connection to fix.
+- anything else >= 400: SourceError with the status and the start of the body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError, SourceUnavailableError
+from gridcarbon.settings import env_int, env_str
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
+USER_AGENT = "gridcarbon/0.1 (+https://github.com/gridcarbon/gridcarbon)"
+
+_SECRET_PARAMS = re.compile(r"((?:api_key|apikey|token|access_token|client_secret|subscription-key)=)[^&\s]+", re.I)
+
+
+def redact(text: str) -> str:
+    """Remove credentials from URLs and messages before they reach a log line or an exception."""
+    return _SECRET_PARAMS.sub(r"\1***", text)
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    def __init__(self, *args: Any, timeout: tuple[float, float], **kwargs: Any) -> None:
+        self._timeout = timeout
+        super().__init__(*args, **kwargs)
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, **kwargs)
+
+
+def build_session(
+    *,
+    retries: int | None = None,
+    backoff: float | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+) -> requests.Session:
+    retry = Retry(
+        total=retries if retries is not None else env_int("GRIDCARBON_HTTP_RETRIES", 4),
+        connect=3,
+        read=3,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "POST", "HEAD"}),
+        backoff_factor=backoff if backoff is not None else float(env_str("GRIDCARBON_HTTP_BACKOFF", "1.0")),
+        backoff_max=120,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = _TimeoutAdapter(max_retries=retry, timeout=timeout)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+@contextmanager
+def session_scope(session: requests.Session | None = None) -> Iterator[requests.Session]:
+    """The caller's session as is, or a new one from ``build_session`` that is closed afterwards."""
+    if session is not None:
+        yield session
+        return
+    own = build_session()
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def fetch(
+    session: requests.Session,
+    url: str,
+    *,
+    source: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    method: str = "GET",
+    ok_statuses: tuple[int, ...] = (200,),
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one request; return the response if its status is in ``ok_statuses`` else raise a named error."""
+    shown = redact(url)
+    try:
+        response = session.request(method, url, **kwargs)
+    except requests.RequestException as exc:
+        raise SourceUnavailableError(f"request failed: {redact(str(exc))}", source=source, url=shown,
+                                     start=start, end=end) from None
+    status = response.status_code
+    if status in ok_statuses:
+        return response
+    body = redact(response.text[:300])
+    if status in (401, 403):
+        raise SourceAuthError(
+            f"HTTP {status}: credential rejected, fix the password/extra of Airflow connection {source!r}; "
+            f"body: {body}",
+            source=source, url=shown, start=start, end=end,
+        )
+    if status in RETRY_STATUSES:
+        raise SourceUnavailableError(f"HTTP {status} after retries; body: {body}", source=source, url=shown,
+                                     start=start, end=end)
+    raise SourceError(f"HTTP {status}; body: {body}", source=source, url=shown, start=start, end=end)
+
+
+def json_body(response: requests.Response, *, source: str, start: datetime | None = None,
+              end: datetime | None = None) -> Any:
+    """Decode a JSON body or raise MalformedPayloadError naming source, URL and interval."""
+    try:
+        return response.json()
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise MalformedPayloadError(
+            f"body is not valid JSON ({exc}); starts with {response.text[:80]!r}",
+            source=source, url=redact(response.url), start=start, end=end,
+        ) from None

@@ -1,0 +1,56 @@
+"""The window a task reads and writes.
+
+A scheduled or backfill run works on exactly its data interval. A *manual* run may widen it with
+``conf={"window_start": "...", "window_end": "..."}`` (ISO-8601, UTC if no offset): that is how the demo and
+users load a week in one run instead of 168 hourly ones. The window is always half-open ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("window bounds must be timezone-aware")
+        if not self.start < self.end:
+            raise ValueError(f"empty window: start {self.start.isoformat()} is not before end {self.end.isoformat()}")
+
+    def widened(self, lookback: timedelta) -> Window:
+        return Window(self.start - lookback, self.end)
+
+    def __str__(self) -> str:
+        return f"[{self.start.isoformat()}, {self.end.isoformat()})"
+
+
+def parse_utc(value: str | datetime) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def window_from_context(context: Mapping[str, Any]) -> Window:
+    """The task's window: data interval, or the manual run's ``window_start``/``window_end`` conf."""
+    dag_run = context.get("dag_run")
+    conf = (getattr(dag_run, "conf", None) or {}) if dag_run is not None else {}
+    if conf.get("window_start") or conf.get("window_end"):
+        if not (conf.get("window_start") and conf.get("window_end")):
+            raise ValueError("conf must give both window_start and window_end")
+        return Window(parse_utc(conf["window_start"]), parse_utc(conf["window_end"]))
+    start = context.get("data_interval_start")
+    end = context.get("data_interval_end")
+    if start is None or end is None:
+        raise ValueError("task context has no data interval")
+    return Window(parse_utc(start), parse_utc(end))
