@@ -1,0 +1,3 @@
+from gridcarbon.replay.server import main
+
+raise SystemExit(main())
