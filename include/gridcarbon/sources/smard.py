@@ -1,0 +1,417 @@
+"""SMARD (Bundesnetzagentur) chart_data API: realised generation, load, residual load, pumped-storage
+consumption per region, and the day-ahead price.
+
+Endpoints (``https://www.smard.de/app``, no credential):
+
+- ``/chart_data/{filter}/{region}/index_{resolution}.json`` -> ``{"timestamps": [ms, ...]}``: the start of
+  every weekly block (Monday 00:00 Europe/Berlin, so a DST week holds 668 or 676 quarter hours).
+- ``/chart_data/{filter}/{region}/{filter}_{region}_{resolution}_{ts}.json`` ->
+  ``{"meta_data": {"version": 1, "created": ms}, "series": [[ms, value|null], ...]}``.
+
+A 404 on the index means the combination does not exist (e.g. offshore wind in TransnetBW): the series is
+recorded as ``absent`` in ``raw_smard.series_status`` and nothing fails.
+
+Which series are loaded is configuration, not code (environment variables, read when the task runs):
+
+- ``SMARD_SERIES``: comma-separated filter ids; a bare id is loaded for every region of ``SMARD_REGIONS``,
+  ``id@REGION`` for that one region only. Default: the 12 generation filters, 410, 4359, 4387 and
+  ``4169@DE-LU``.
+- ``SMARD_REGIONS``: default ``DE,50Hertz,Amprion,TenneT,TransnetBW``.
+- ``SMARD_RESOLUTION``: ``quarterhour`` (default) or ``hour``.
+- ``SMARD_LOOKBACK_HOURS``: default 48; every run re-reads ``[window.start - lookback, window.end)`` so that
+  SMARD's revisions and late publications (trailing ``null``) are picked up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gridcarbon.errors import MalformedPayloadError
+from gridcarbon.intervals import Window
+from gridcarbon.settings import env_int, env_list, env_str
+from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+
+log = logging.getLogger(__name__)
+
+SOURCE = "smard"
+DEFAULT_BASE_URL = "https://www.smard.de/app"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# --- the catalogue: every filter id this project knows (DOMAIN.md section 7.3) -----------------------------
+GENERATION_FILTERS: dict[int, str] = {
+    1223: "Braunkohle (lignite)",
+    1224: "Kernenergie (nuclear)",
+    1225: "Wind Offshore",
+    1226: "Wasserkraft (hydro)",
+    1227: "Sonstige Konventionelle (other conventional)",
+    1228: "Sonstige Erneuerbare (other renewables)",
+    4066: "Biomasse (biomass)",
+    4067: "Wind Onshore",
+    4068: "Photovoltaik (photovoltaics)",
+    4069: "Steinkohle (hard coal)",
+    4070: "Pumpspeicher (pumped storage, generation)",
+    4071: "Erdgas (natural gas)",
+}
+CONSUMPTION_FILTERS: dict[int, str] = {
+    410: "Netzlast (total load)",
+    4359: "Residuallast (residual load)",
+    4387: "Pumpspeicher (pumped-storage consumption)",
+}
+PRICE_FILTERS: dict[int, str] = {
+    4169: "Marktpreis Deutschland/Luxemburg (day-ahead, EUR/MWh)",
+}
+FILTER_CATALOGUE: dict[int, str] = {**GENERATION_FILTERS, **CONSUMPTION_FILTERS, **PRICE_FILTERS}
+
+RESOLUTIONS: dict[str, timedelta] = {"quarterhour": timedelta(minutes=15), "hour": timedelta(hours=1)}
+DEFAULT_REGIONS = ["DE", "50Hertz", "Amprion", "TenneT", "TransnetBW"]
+DEFAULT_SERIES = [str(f) for f in (*GENERATION_FILTERS, *CONSUMPTION_FILTERS)] + ["4169@DE-LU"]
+DEFAULT_RESOLUTION = "quarterhour"
+DEFAULT_LOOKBACK_HOURS = 48
+
+# --- raw tables ---------------------------------------------------------------------------------------------
+CHART_VALUES = RawTable(
+    schema="raw_smard",
+    name="chart_values",
+    columns=(
+        Column("filter_id", "integer not null", "SMARD chart_data filter id (e.g. 4067 wind onshore)"),
+        Column("region", "text not null", "SMARD region (DE, 50Hertz, Amprion, TenneT, TransnetBW, DE-LU)"),
+        Column("resolution", "text not null", "quarterhour or hour"),
+        Column("interval_start_utc", "timestamptz not null", "start of the interval (UTC), half-open"),
+        Column("value", "numeric", "MWh per interval (EUR/MWh for 4169); NULL = not yet published"),
+        Column("meta_created_utc", "timestamptz", "meta_data.created of the weekly file the value came from"),
+        Column("block_start_utc", "timestamptz", "start of the weekly file (Monday 00:00 Europe/Berlin)"),
+    ),
+    primary_key=("filter_id", "region", "resolution", "interval_start_utc"),
+    description="SMARD chart_data values as published (Bundesnetzagentur | SMARD.de, CC BY 4.0).",
+)
+SERIES_STATUS = RawTable(
+    schema="raw_smard",
+    name="series_status",
+    columns=(
+        Column("filter_id", "integer not null", "SMARD chart_data filter id"),
+        Column("region", "text not null", "SMARD region"),
+        Column("resolution", "text not null", "quarterhour or hour"),
+        Column("status", "text not null", "present, or absent (the index answered HTTP 404)"),
+        Column("checked_at_utc", "timestamptz not null", "when the index was last read"),
+    ),
+    primary_key=("filter_id", "region", "resolution"),
+    description="Whether a SMARD filter/region/resolution exists (404 = structurally absent, not missing).",
+)
+TABLES = (CHART_VALUES, SERIES_STATUS)
+
+
+# --- configuration ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One SMARD series: what one mapped task loads."""
+
+    filter_id: int
+    region: str
+    resolution: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.filter_id}_{self.region}_{self.resolution}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SeriesSpec:
+        return cls(int(data["filter_id"]), str(data["region"]), str(data["resolution"]))
+
+
+def configured_resolution() -> str:
+    resolution = env_str("SMARD_RESOLUTION", DEFAULT_RESOLUTION)
+    if resolution not in RESOLUTIONS:
+        raise ValueError(f"SMARD_RESOLUTION={resolution!r}: allowed are {sorted(RESOLUTIONS)}")
+    return resolution
+
+
+def configured_lookback() -> timedelta:
+    hours = env_int("SMARD_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS)
+    if hours < 0:
+        raise ValueError(f"SMARD_LOOKBACK_HOURS={hours} must be >= 0")
+    return timedelta(hours=hours)
+
+
+def configured_series() -> list[SeriesSpec]:
+    """The series to load, from ``SMARD_SERIES``/``SMARD_REGIONS``/``SMARD_RESOLUTION`` (see module doc)."""
+    resolution = configured_resolution()
+    regions = env_list("SMARD_REGIONS", DEFAULT_REGIONS)
+    specs: list[SeriesSpec] = []
+    for item in env_list("SMARD_SERIES", DEFAULT_SERIES):
+        filter_text, _, region = item.partition("@")
+        try:
+            filter_id = int(filter_text)
+        except ValueError:
+            raise ValueError(f"SMARD_SERIES entry {item!r}: expected a filter id or id@REGION") from None
+        if filter_id not in FILTER_CATALOGUE:
+            raise ValueError(f"SMARD_SERIES entry {item!r}: filter {filter_id} is not in the catalogue "
+                             f"{sorted(FILTER_CATALOGUE)}")
+        for reg in ([region.strip()] if region else regions):
+            spec = SeriesSpec(filter_id, reg, resolution)
+            if spec not in specs:
+                specs.append(spec)
+    return specs
+
+
+# --- typed records and parsing ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ChartValue:
+    filter_id: int
+    region: str
+    resolution: str
+    interval_start_utc: datetime
+    value: float | None
+    meta_created_utc: datetime
+    block_start_utc: datetime
+
+    def as_row(self) -> tuple[Any, ...]:
+        return (self.filter_id, self.region, self.resolution, self.interval_start_utc, self.value,
+                self.meta_created_utc, self.block_start_utc)
+
+
+def _ms_to_utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _utc_to_ms(dt: datetime) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+_BLOCK_TS = re.compile(r"_(\d{10,14})\.json(?:$|\?)")
+
+
+def _decode(payload: str | bytes | Mapping[str, Any], fail: Any) -> Any:
+    if isinstance(payload, Mapping):
+        return payload
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fail(f"body is not valid JSON ({exc})") from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_chart_data(
+    payload: str | bytes | Mapping[str, Any],
+    *,
+    filter_id: int,
+    region: str,
+    resolution: str,
+    url: str,
+    window: Window,
+    block_start: datetime | None = None,
+    catalogue: Mapping[int, str] = FILTER_CATALOGUE,
+) -> list[ChartValue]:
+    """One weekly chart_data file -> the records inside ``window`` (values as given: null stays None).
+
+    The whole file is validated, not only the part inside the window. Raises ``MalformedPayloadError``
+    (source, URL, interval in the message) on invalid JSON, a changed shape, a value that is not a number or
+    null, duplicate timestamps, timestamps off the resolution grid, or a filter id outside ``catalogue``.
+    """
+
+    def fail(message: str) -> MalformedPayloadError:
+        return MalformedPayloadError(f"{filter_id}/{region}/{resolution}: {message}", source=SOURCE, url=url,
+                                     start=window.start, end=window.end)
+
+    if filter_id not in catalogue:
+        raise fail(f"unknown filter id {filter_id}: not in the configured catalogue {sorted(catalogue)}")
+    if resolution not in RESOLUTIONS:
+        raise fail(f"unknown resolution {resolution!r}")
+    data = _decode(payload, fail)
+    if not isinstance(data, Mapping):
+        raise fail(f"expected a JSON object, got {type(data).__name__}")
+    missing = {"meta_data", "series"} - set(data)
+    if missing:
+        raise fail(f"missing keys {sorted(missing)}; keys present: {sorted(data)}")
+    meta = data["meta_data"]
+    if not isinstance(meta, Mapping) or not _is_int(meta.get("created")):
+        raise fail(f"meta_data.created missing or not an integer: {meta!r:.120}")
+    series = data["series"]
+    if not isinstance(series, list):
+        raise fail(f"series is a {type(series).__name__}, expected a list of [ms, value] pairs")
+    created = _ms_to_utc(meta["created"])
+    if block_start is None:
+        found = _BLOCK_TS.search(url)
+        if found:
+            block_start = _ms_to_utc(int(found.group(1)))
+        elif series and isinstance(series[0], list) and series[0] and _is_int(series[0][0]):
+            block_start = _ms_to_utc(series[0][0])
+        else:
+            raise fail("cannot tell the block start (no timestamp in the URL and no series)")
+
+    step_ms = int(RESOLUTIONS[resolution].total_seconds() * 1000)
+    lo, hi = _utc_to_ms(window.start), _utc_to_ms(window.end)
+    seen: set[int] = set()
+    records: list[ChartValue] = []
+    for position, point in enumerate(series):
+        if not isinstance(point, list) or len(point) != 2:
+            raise fail(f"series[{position}] is {point!r:.60}, expected [ms, value]")
+        ts, value = point
+        if not _is_int(ts):
+            raise fail(f"series[{position}] timestamp {ts!r:.40} is not an integer (ms since epoch)")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise fail(f"series[{position}] at {_ms_to_utc(ts).isoformat()} has value {value!r:.40} "
+                       f"of type {type(value).__name__}, expected a number or null")
+        if ts % step_ms:
+            raise fail(f"series[{position}] timestamp {ts} ({_ms_to_utc(ts).isoformat()}) is not on the "
+                       f"{resolution} grid")
+        if ts in seen:
+            raise fail(f"duplicate timestamp {ts} ({_ms_to_utc(ts).isoformat()})")
+        seen.add(ts)
+        if lo <= ts < hi:
+            records.append(ChartValue(filter_id, region, resolution, _ms_to_utc(ts),
+                                      None if value is None else float(value), created, block_start))
+    return records
+
+
+def parse_index(payload: str | bytes | Mapping[str, Any], *, url: str, window: Window) -> list[int]:
+    """``index_{resolution}.json`` -> sorted block start timestamps (ms)."""
+
+    def fail(message: str) -> MalformedPayloadError:
+        return MalformedPayloadError(f"index: {message}", source=SOURCE, url=url, start=window.start,
+                                     end=window.end)
+
+    data = _decode(payload, fail)
+    if not isinstance(data, Mapping) or not isinstance(data.get("timestamps"), list):
+        raise fail(f"expected {{\"timestamps\": [ms, ...]}}, got {str(data)[:120]!r}")
+    stamps = data["timestamps"]
+    if not all(_is_int(ts) for ts in stamps):
+        raise fail("timestamps must be integers (ms since epoch)")
+    if len(set(stamps)) != len(stamps):
+        raise fail("duplicate block timestamps")
+    return sorted(stamps)
+
+
+def local_week_end(block_start: datetime) -> datetime:
+    """The end of the weekly block starting at ``block_start``: the same local time seven local days later."""
+    local = block_start.astimezone(BERLIN)
+    naive_next = local.replace(tzinfo=None) + timedelta(days=7)
+    return naive_next.replace(tzinfo=BERLIN).astimezone(UTC)
+
+
+def blocks_overlapping(timestamps: Sequence[int], window: Window) -> list[tuple[datetime, datetime]]:
+    """The weekly blocks ``[start, end)`` that overlap ``window``.
+
+    A block covers until the next index timestamp; the last one covers one local (Europe/Berlin) week. Never
+    step by a fixed number of milliseconds: DST weeks are 167/169 hours long.
+    """
+    starts = [_ms_to_utc(ts) for ts in sorted(timestamps)]
+    selected = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else local_week_end(start)
+        if start < window.end and end > window.start:
+            selected.append((start, end))
+    return selected
+
+
+# --- fetching and loading -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeriesLoadResult:
+    series: SeriesSpec
+    status: str  # present / absent
+    window: Window
+    blocks: int
+    rows: int
+    non_null: int
+    deleted: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"series": self.series.label, "status": self.status, "window": str(self.window),
+                "blocks": self.blocks, "rows": self.rows, "non_null": self.non_null, "deleted": self.deleted}
+
+
+def index_url(base_url: str, spec: SeriesSpec) -> str:
+    return f"{base_url.rstrip('/')}/chart_data/{spec.filter_id}/{spec.region}/index_{spec.resolution}.json"
+
+
+def block_url(base_url: str, spec: SeriesSpec, block_start: datetime) -> str:
+    f, r, res = spec.filter_id, spec.region, spec.resolution
+    return f"{base_url.rstrip('/')}/chart_data/{f}/{r}/{f}_{r}_{res}_{_utc_to_ms(block_start)}.json"
+
+
+def fetch_series(
+    session: Any, base_url: str, spec: SeriesSpec, window: Window
+) -> tuple[str, list[ChartValue], int]:
+    """Read the index and every weekly block overlapping ``window``.
+
+    Returns ``(status, records inside window, number of blocks)``; status ``absent`` when the index is 404.
+    """
+    from gridcarbon.http import fetch
+
+    url = index_url(base_url, spec)
+    response = fetch(session, url, source=SOURCE, start=window.start, end=window.end, ok_statuses=(200, 404))
+    if response.status_code == 404:
+        log.info("smard %s: index answers 404, series absent", spec.label)
+        return "absent", [], 0
+    stamps = parse_index(response.content, url=url, window=window)
+    records: list[ChartValue] = []
+    blocks = blocks_overlapping(stamps, window)
+    if not blocks:
+        first = _ms_to_utc(stamps[0]).isoformat() if stamps else "none"
+        log.warning("smard %s: no weekly block overlaps %s (index: %d blocks, first %s); nothing to load. "
+                    "Before the first block, try SMARD_RESOLUTION=hour.", spec.label, window, len(stamps), first)
+    for block_start, _block_end in blocks:
+        burl = block_url(base_url, spec, block_start)
+        resp = fetch(session, burl, source=SOURCE, start=window.start, end=window.end)
+        records.extend(parse_chart_data(resp.content, filter_id=spec.filter_id, region=spec.region,
+                                        resolution=spec.resolution, url=burl, window=window,
+                                        block_start=block_start))
+    return "present", records, len(blocks)
+
+
+def store_series(conn: Any, spec: SeriesSpec, window: Window, records: Sequence[ChartValue], *,
+                 meta: LoadMeta | None = None) -> LoadResult:
+    """Replace ``window`` of one series by ``records`` in one transaction (one ``replace_window`` call)."""
+    return replace_window(
+        conn, CHART_VALUES, [r.as_row() for r in records],
+        scope={"filter_id": spec.filter_id, "region": spec.region, "resolution": spec.resolution},
+        time_column="interval_start_utc", window=window, meta=meta or LoadMeta(window=window),
+    )
+
+
+def record_status(conn: Any, spec: SeriesSpec, status: str, *, checked_at: datetime | None = None,
+                  meta: LoadMeta | None = None) -> None:
+    row = (spec.filter_id, spec.region, spec.resolution, status, checked_at or datetime.now(UTC))
+    replace_window(conn, SERIES_STATUS, [row], scope={"filter_id": spec.filter_id, "region": spec.region,
+                                                      "resolution": spec.resolution}, meta=meta)
+
+
+def load_series(
+    session: Any,
+    conn: Any,
+    spec: SeriesSpec,
+    window: Window,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    lookback: timedelta | None = None,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+) -> SeriesLoadResult:
+    """Fetch one series for ``[window.start - lookback, window.end)`` and replace exactly that window of it.
+
+    All blocks go into ONE ``replace_window`` call (one transaction): revised values replace the old ones,
+    values that are still null stay NULL, and a failure anywhere leaves the previous state. Then the series
+    status (present/absent) is written.
+    """
+    widened = window.widened(configured_lookback() if lookback is None else lookback)
+    status, records, blocks = fetch_series(session, base_url, spec, widened)
+    meta = LoadMeta(dag_id=dag_id, run_id=run_id, window=widened)
+    deleted = 0
+    if status == "present":
+        deleted = store_series(conn, spec, widened, records, meta=meta).deleted
+    record_status(conn, spec, status, meta=meta)
+    return SeriesLoadResult(spec, status, widened, blocks, len(records),
+                            sum(1 for r in records if r.value is not None), deleted)
+
