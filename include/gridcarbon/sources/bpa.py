@@ -1,0 +1,107 @@
+"""BPA balancing authority generation -> ``raw_iso.generation_by_fuel`` (iso ``bpa``).
+
+``GET https://transmission.bpa.gov/business/operations/Wind/baltwg.txt`` (public, no key): tab-separated text
+holding **the last 7 days only**, after a free-text preamble of variable length (2014: five lines and a blank
+line; later files more). The table starts at the line beginning with ``Date/Time``; rows are
+``MM/DD/YYYY HH:MM`` Pacific local time, 5-minute, MW, padded with empty rows to the end of the day.
+
+Columns changed over time (2014 ``Load, Wind, Hydro, Thermal``; later ``Wind, Hydro, Fossil/Biomass,
+Nuclear``; 2026 ``Load, VER, Hydro, Fossil/Biomass, Nuclear``), so they are mapped by header name and every
+generation column is stored under its own label. **``Load`` is not generation and is not stored** in
+``raw_iso.generation_by_fuel`` (the table's contract is generation by fuel; a load series belongs in a load
+table, and storing it with ``counts_as_generation=false`` would invite it into sums). Rows whose generation
+cells are all empty (the padding) are ignored; a single empty cell is stored as NULL.
+
+The stamp is taken as the start of its 5-minute interval (BPA does not say; readings are 5-minute SCADA
+values). On the autumn DST day the repeated 01:xx stamps become PST once the sequence goes backwards; a stamp
+in the spring gap is dropped.
+
+Only the last 7 days can be fetched, so the DAG does not catch up; a run whose window ended more than 7 days
+ago ends as a skip with the reason, writing nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gridcarbon.errors import MalformedPayloadError
+from gridcarbon.intervals import Window
+from gridcarbon.sources.iso_common import (
+    GenerationRecord,
+    fetch_and_load,
+    in_window,
+    local_sequence_to_utc,
+    skip_if_not_served,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = "bpa"
+ISO = "bpa"
+DEFAULT_BASE_URL = "https://transmission.bpa.gov"
+PATH = "/business/operations/Wind/baltwg.txt"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+SERVED_FOR = timedelta(days=7)
+NOT_GENERATION = frozenset({"load"})
+
+
+def parse_baltwg(text: str, *, url: str | None = None, start: datetime | None = None,
+                 end: datetime | None = None) -> list[GenerationRecord]:
+    """One ``baltwg.txt`` -> 5-minute records, one per generation column and row with values."""
+    lines = text.splitlines()
+    at = next((i for i, line in enumerate(lines) if line.strip().lower().startswith("date/time")), None)
+    if at is None:
+        raise MalformedPayloadError("baltwg.txt has no 'Date/Time' header line", source=SOURCE, url=url,
+                                    start=start, end=end)
+    rows = list(csv.reader(io.StringIO("\n".join(lines[at:])), delimiter="\t"))
+    header = [h.strip() for h in rows[0]]
+    columns = [(i, name) for i, name in enumerate(header) if i > 0 and name and name.lower() not in NOT_GENERATION]
+    if not columns:
+        raise MalformedPayloadError(f"baltwg.txt header {header!r} has no generation column", source=SOURCE,
+                                    url=url, start=start, end=end)
+    walls: list[datetime] = []
+    values: list[list[tuple[str, float | None]]] = []
+    for row in rows[1:]:
+        if not row or not row[0].strip():
+            continue
+        cells = [(name, row[i].strip() if i < len(row) else "") for i, name in columns]
+        if not any(cell for _, cell in cells):
+            continue  # padding row
+        try:
+            walls.append(datetime.strptime(row[0].strip(), "%m/%d/%Y %H:%M"))
+            values.append([(name, float(cell) if cell else None) for name, cell in cells])
+        except ValueError as exc:
+            raise MalformedPayloadError(f"baltwg.txt row {row!r}: {exc}", source=SOURCE, url=url,
+                                        start=start, end=end) from None
+    records: list[GenerationRecord] = []
+    for ts, row_values in zip(local_sequence_to_utc(walls, PACIFIC), values, strict=True):
+        if ts is None:
+            log.warning("bpa: dropping a row at a non-existent local time (spring DST)")
+            continue
+        records += [GenerationRecord(ISO, name, ts, 5, value) for name, value in row_values]
+    return records
+
+
+def served_window(window: Window, now: datetime | None = None) -> Window:
+    """The part of ``window`` baltwg.txt still holds (last 7 days); skip if none."""
+    return skip_if_not_served(SOURCE, window, served_for=SERVED_FOR, now=now, what="the last 7 days only")
+
+
+def fetch(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
+    from gridcarbon.http import fetch as http_fetch
+
+    url = endpoint.url(PATH)
+    resp = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end)
+    return in_window(parse_baltwg(resp.text, url=url, start=window.start, end=window.end), window)
+
+
+def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
+                     now: datetime | None = None) -> dict[str, Any]:
+    window = served_window(window, now or datetime.now(UTC))
+    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch, conn=conn, meta=meta,
+                          session=session, now=now)

@@ -1,0 +1,241 @@
+"""CAISO generation by fuel -> ``raw_iso.generation_by_fuel`` (iso ``caiso``).
+
+Two public files, no key:
+
+- **Today's Outlook** ``/outlook/history/{YYYYMMDD}/fuelsource.csv`` (primary, 5-minute MW; the current
+  Pacific day from ``/outlook/current/fuelsource.csv``). Columns
+  ``Time,Solar,Wind,Geothermal,Biomass,Biogas,Small hydro,Coal,Nuclear,Natural Gas,Large Hydro,Batteries,
+  Imports,Other``; ``Time`` is ``HH:MM`` Pacific local *interval start* and the date is only in the URL. Rows of
+  the current day that are not published yet are empty: they are not stored (a rerun fills them). The file
+  may end with a ``00:00`` row, which belongs to the next day. On the autumn DST day the 01:xx rows repeat;
+  the second run of them is PST.
+- **Daily Renewables Watch** ``/green/renewrpt/{YYYYMMDD}_DailyRenewablesWatch.txt`` (legacy, hourly, MW,
+  hour-ending 1..24 Pacific): used for days before Today's Outlook history starts
+  (``CAISO_OUTLOOK_FIRST_DAY``, default 2018-04-20). Hour-ending ``h`` is stored as the hour starting at local
+  ``h-1:00``. The file always has 24 rows, also on DST days:
+  on the spring day (23 hours) hour-ending 3 would start at the non-existent 02:00 and holds error text
+  instead of numbers, so that row is dropped (23 rows stored); on the autumn day (25 hours) hour-ending 2 is
+  taken as the first 01:00 (PDT) and the repeated 01:00 PST hour is simply absent (24 rows stored, one hour
+  missing: the file does not hold it). ``RENEWABLES`` of the second table is the sum of the first table's
+  columns and is not stored (it would double count); cells with error text are stored as NULL.
+
+Decision on history: both files hold long history, so the DAG catches up from ``CAISO_START``; a window
+before ``CAISO_OLDEST_DAY`` (default 2010-04-20, the legacy report's first day) ends as a skip, not a failure.
+
+OASIS is not used for the fuel mix; ``raise_for_oasis_error`` turns OASIS' HTTP-200 ``INVALID_REQUEST.xml.zip``
+answer into a ``SourceError`` for any caller.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import zipfile
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gridcarbon.errors import MalformedPayloadError, SourceError
+from gridcarbon.intervals import Window
+from gridcarbon.settings import env_str
+from gridcarbon.sources.iso_common import (
+    GenerationRecord,
+    fetch_and_load,
+    in_window,
+    local_sequence_to_utc,
+    skip_if_not_served,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = "caiso"
+ISO = "caiso"
+DEFAULT_BASE_URL = "https://www.caiso.com"
+DRW_DEFAULT_BASE_URL = "http://content.caiso.com"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+DRW_DROPPED_LABELS = frozenset({"RENEWABLES"})
+FUELSOURCE_FIRST_COLUMN = "Time"
+
+
+def outlook_first_day() -> date:
+    return date.fromisoformat(env_str("CAISO_OUTLOOK_FIRST_DAY", "2018-04-20"))
+
+
+def oldest_day() -> date:
+    return date.fromisoformat(env_str("CAISO_OLDEST_DAY", "2010-04-20"))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------- Today's Outlook fuelsource.csv
+def parse_fuelsource_csv(text: str, day: date, *, url: str | None = None) -> list[GenerationRecord]:
+    """One ``fuelsource.csv`` of Pacific day ``day`` -> 5-minute records (one per column and published row)."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    start, end = _day_bounds(day)
+    if not rows or rows[0][0].strip() != FUELSOURCE_FIRST_COLUMN:
+        raise MalformedPayloadError(
+            f"fuelsource.csv does not start with a 'Time' header (got {rows[0][:3] if rows else 'nothing'!r})",
+            source=SOURCE, url=url, start=start, end=end)
+    labels = [c.strip() for c in rows[0][1:]]
+    walls: list[datetime] = []
+    previous: time | None = None
+    current_day = day
+    for row in rows[1:]:
+        try:
+            hh, mm = row[0].strip().split(":")
+            clock = time(int(hh), int(mm))
+        except ValueError:
+            raise MalformedPayloadError(f"fuelsource.csv row with time {row[0]!r} (expected HH:MM)",
+                                        source=SOURCE, url=url, start=start, end=end) from None
+        if previous is not None and clock == time(0, 0) and previous >= time(23, 0):
+            current_day = day + timedelta(days=1)  # trailing 00:00 row of the next day
+        walls.append(datetime.combine(current_day, clock))
+        previous = clock
+    utc = local_sequence_to_utc(walls, PACIFIC)
+    records: list[GenerationRecord] = []
+    for row, ts in zip(rows[1:], utc, strict=True):
+        if ts is None:
+            log.warning("caiso: dropping fuelsource row %s of %s (non-existent local time)", row[0], day)
+            continue
+        if len(row) - 1 > len(labels):
+            raise MalformedPayloadError(f"fuelsource.csv row {row[0]} has {len(row) - 1} values for "
+                                        f"{len(labels)} columns", source=SOURCE, url=url, start=start, end=end)
+        for label, cell in zip(labels, row[1:], strict=False):
+            cell = cell.strip()
+            if cell == "":
+                continue  # not published yet
+            value = _number(cell)
+            if value is None:
+                raise MalformedPayloadError(f"fuelsource.csv {label} at {row[0]} is not a number: {cell!r}",
+                                            source=SOURCE, url=url, start=start, end=end)
+            records.append(GenerationRecord(ISO, label, ts, 5, value))
+    return records
+
+
+# ---------------------------------------------------------------------------- Daily Renewables Watch
+def parse_renewables_watch(text: str, day: date, *, url: str | None = None) -> list[GenerationRecord]:
+    """One Daily Renewables Watch report -> hourly records (see the module docstring for DST days)."""
+    start, end = _day_bounds(day)
+    by_hour: dict[int, dict[str, float | None]] = {}
+    header: list[str] | None = None
+    tables = 0
+    for row in csv.reader(io.StringIO(text), delimiter="\t"):
+        cells = [c.strip() for c in row if c.strip()]
+        if not cells:
+            continue
+        if cells[0] == "Hour":
+            header = cells[1:]
+            tables += 1
+            continue
+        if header is None or not re.fullmatch(r"\d{1,2}", cells[0]):
+            continue  # title lines
+        hour = int(cells[0])
+        values = cells[1:]
+        if not 1 <= hour <= 24 or len(values) != len(header):
+            raise MalformedPayloadError(
+                f"Daily Renewables Watch hour {cells[0]}: {len(values)} values for columns {header}",
+                source=SOURCE, url=url, start=start, end=end)
+        slot = by_hour.setdefault(hour, {})
+        for label, cell in zip(header, values, strict=True):
+            if label not in DRW_DROPPED_LABELS:
+                slot[label] = _number(cell)
+    if tables == 0 or not by_hour:
+        raise MalformedPayloadError("Daily Renewables Watch report has no 'Hour' table",
+                                    source=SOURCE, url=url, start=start, end=end)
+    hours = sorted(by_hour)
+    utc = local_sequence_to_utc([datetime.combine(day, time(0)) + timedelta(hours=h - 1) for h in hours], PACIFIC)
+    records: list[GenerationRecord] = []
+    for hour, ts in zip(hours, utc, strict=True):
+        if ts is None:
+            log.info("caiso: hour-ending %d of %s does not exist (spring DST); row dropped", hour, day)
+            continue
+        for label, value in by_hour[hour].items():
+            records.append(GenerationRecord(ISO, label, ts, 60, value))
+    return records
+
+
+# ---------------------------------------------------------------------------- OASIS errors
+def raise_for_oasis_error(content: bytes, *, url: str | None = None, start: datetime | None = None,
+                          end: datetime | None = None) -> None:
+    """OASIS answers errors with HTTP 200 and a zip holding ``INVALID_REQUEST.xml``: raise SourceError."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise MalformedPayloadError(f"OASIS answer is not a zip (starts with {content[:40]!r})",
+                                    source=SOURCE, url=url, start=start, end=end) from None
+    for name in archive.namelist():
+        if "INVALID_REQUEST" in name.upper():
+            xml = archive.read(name).decode("utf-8", "replace")
+            code = re.search(r"<(?:\w+:)?ERR_CODE>([^<]*)<", xml)
+            desc = re.search(r"<(?:\w+:)?ERR_DESC>([^<]*)<", xml)
+            raise SourceError(
+                f"OASIS rejected the request: ERR_CODE {code.group(1) if code else '?'} "
+                f"{desc.group(1) if desc else '(no description)'} ({name})",
+                source=SOURCE, url=url, start=start, end=end)
+
+
+# ---------------------------------------------------------------------------- fetch + load
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=PACIFIC).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=PACIFIC).astimezone(UTC)
+    return start, end
+
+
+def pacific_days(window: Window) -> list[date]:
+    """The Pacific days whose files can hold intervals starting in ``window``."""
+    first = window.start.astimezone(PACIFIC).date() - timedelta(days=1)  # a trailing 00:00 row
+    last = (window.end - timedelta(microseconds=1)).astimezone(PACIFIC).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def served_window(window: Window, now: datetime | None = None) -> Window:
+    """The part of the window CAISO can serve; skip (AirflowSkipException) before ``CAISO_OLDEST_DAY``."""
+    oldest = datetime.combine(oldest_day(), time(0), tzinfo=PACIFIC).astimezone(UTC)
+    return skip_if_not_served(SOURCE, window, oldest_served=oldest, now=now,
+                              what=f"generation by fuel from {oldest_day()} on")
+
+
+def fetch(session: Any, endpoint: Any, window: Window, *, now: datetime | None = None) -> list[GenerationRecord]:
+    """Fetch every Pacific day the window touches (today's from ``/outlook/current/``) and keep the window."""
+    from gridcarbon.http import fetch as http_fetch
+
+    today = (now or datetime.now(UTC)).astimezone(PACIFIC).date()
+    first_outlook = outlook_first_day()
+    drw_base = endpoint.extra.get("drw_base_url") or (
+        DRW_DEFAULT_BASE_URL if endpoint.base_url == DEFAULT_BASE_URL else endpoint.base_url)
+    by_key: dict[tuple[str, datetime], GenerationRecord] = {}
+    for day in pacific_days(window):
+        if day < oldest_day() or day > today:
+            continue  # before the reports start / not published yet
+        start, end = _day_bounds(day)
+        stamp = day.strftime("%Y%m%d")
+        if day >= first_outlook:
+            path = "current" if day == today else f"history/{stamp}"
+            url = endpoint.url(f"/outlook/{path}/fuelsource.csv")
+            resp = http_fetch(session, url, source=SOURCE, start=start, end=end)
+            parsed = parse_fuelsource_csv(resp.text, day, url=url)
+        else:
+            url = drw_base.rstrip("/") + f"/green/renewrpt/{stamp}_DailyRenewablesWatch.txt"
+            resp = http_fetch(session, url, source=SOURCE, start=start, end=end)
+            parsed = parse_renewables_watch(resp.text, day, url=url)
+        # a day's own rows win over the previous file's trailing 00:00 row for the same interval
+        by_key.update({(r.source_label, r.interval_start_utc): r for r in parsed})
+    return in_window(by_key.values(), window)
+
+
+def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
+                     now: datetime | None = None) -> dict[str, Any]:
+    window = served_window(window, now)
+    def fetch_records(http: Any, endpoint: Any, w: Window) -> list[GenerationRecord]:
+        return fetch(http, endpoint, w, now=now)
+
+    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch_records, conn=conn, meta=meta,
+                          session=session, now=now)

@@ -1,0 +1,255 @@
+"""What the US ISO sources (CAISO, MISO, PJM, SPP, NYISO, ISO-NE, BPA, ERCOT) share: the one raw table
+``raw_iso.generation_by_fuel``, its record type, its loader, and the skip rule for current-data-only APIs.
+
+``TABLES`` is defined here only, so the table is registered (and created) once; the ISO modules import
+``GENERATION_BY_FUEL`` but must not re-export ``TABLES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gridcarbon.errors import MalformedPayloadError, SourceUnavailableError
+from gridcarbon.intervals import Window
+from gridcarbon.settings import env_int
+from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+
+ISOS = ("caiso", "miso", "pjm", "spp", "nyiso", "isone", "bpa", "ercot")
+
+GENERATION_BY_FUEL = RawTable(
+    schema="raw_iso",
+    name="generation_by_fuel",
+    columns=(
+        Column("iso", "text not null", "caiso, miso, pjm, spp, nyiso, isone, bpa or ercot"),
+        Column("source_label", "text not null", "the ISO's own fuel label, unchanged"),
+        Column("interval_start_utc", "timestamptz not null", "start of the interval (UTC, half-open)"),
+        Column("interval_minutes", "int not null", "interval length in minutes (5 or 60)"),
+        Column("generation_mw", "numeric", "average MW over the interval; NULL = not reported"),
+    ),
+    primary_key=("iso", "source_label", "interval_start_utc"),
+    description="Generation by fuel of the US ISOs, one row per ISO, label and interval (raw, as published).",
+)
+
+TABLES = [GENERATION_BY_FUEL]
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    iso: str
+    source_label: str
+    interval_start_utc: datetime
+    interval_minutes: int
+    generation_mw: Decimal | float | None
+
+    def row(self) -> tuple[Any, ...]:
+        return (self.iso, self.source_label, self.interval_start_utc, self.interval_minutes, self.generation_mw)
+
+
+def in_window(records: Iterable[GenerationRecord], window: Window) -> list[GenerationRecord]:
+    """The records whose interval starts inside ``window`` (sources often answer more than asked)."""
+    return [r for r in records if window.start <= r.interval_start_utc < window.end]
+
+
+def floor_to(ts: datetime, minutes: int) -> datetime:
+    """``ts`` (aware) floored to a multiple of ``minutes`` in UTC."""
+    ts = ts.astimezone(UTC)
+    step = minutes * 60
+    seconds = int(ts.timestamp()) // step * step
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def intervals_ended_in(window: Window, minutes: int) -> Window | None:
+    """The ``minutes``-long intervals that ENDED inside ``window``: starts ``[floor(start), floor(end))``.
+
+    For a schedule that runs a little after the interval boundary (e.g. hourly at :10, interval
+    ``[00:10, 01:10)``) this is the hour ``[00:00, 01:00)``; an aligned window is returned unchanged.
+    """
+    start, end = floor_to(window.start, minutes), floor_to(window.end, minutes)
+    return Window(start, end) if start < end else None
+
+
+def load_generation(
+    conn: Any,
+    iso: str,
+    records: Iterable[GenerationRecord],
+    window: Window,
+    meta: LoadMeta | None = None,
+) -> LoadResult:
+    """Replace ``iso``'s rows whose interval starts in ``window`` by ``records``, in one transaction.
+
+    Every record must belong to ``iso`` and start inside ``window`` (filter with ``in_window`` first);
+    otherwise ``LoadError`` is raised and nothing is written.
+    """
+    return replace_window(
+        conn,
+        GENERATION_BY_FUEL,
+        (r.row() for r in records),
+        scope={"iso": iso},
+        time_column="interval_start_utc",
+        window=window,
+        meta=meta or LoadMeta(window=window),
+    )
+
+
+def served_part(
+    window: Window,
+    *,
+    oldest_served: datetime | Callable[[datetime], datetime] | None = None,
+    served_for: timedelta | None = None,
+    now: datetime | None = None,
+) -> Window | None:
+    """The part of ``window`` a current-data-only source can still serve, or None if none.
+
+    The oldest instant served is ``oldest_served`` (a datetime, or a function of ``now``), or
+    ``now - served_for``.
+    """
+    now = now or datetime.now(UTC)
+    if callable(oldest_served):
+        oldest = oldest_served(now)
+    elif oldest_served is not None:
+        oldest = oldest_served
+    elif served_for is not None:
+        oldest = now - served_for
+    else:
+        raise ValueError("give oldest_served or served_for")
+    if window.end <= oldest:
+        return None
+    if window.start >= oldest:
+        return window
+    return Window(oldest, window.end)
+
+
+def skip_if_not_served(
+    source: str,
+    window: Window,
+    *,
+    oldest_served: datetime | Callable[[datetime], datetime] | None = None,
+    served_for: timedelta | None = None,
+    now: datetime | None = None,
+    what: str = "current data only",
+) -> Window:
+    """Return the served part of ``window``; raise ``AirflowSkipException`` (writing nothing) if none.
+
+    For sources that only publish recent data (``what`` says which, e.g. "today and yesterday"): a run
+    for an interval that is too old cannot be repaired by retrying, so it ends as *skipped* with the reason.
+    A window that is only partly too old is clipped to the served part (and only that part is replaced).
+    """
+    now = now or datetime.now(UTC)
+    part = served_part(window, oldest_served=oldest_served, served_for=served_for, now=now)
+    if part is None:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        oldest = served_part(Window(now - timedelta(days=36500), now + timedelta(seconds=1)),
+                             oldest_served=oldest_served, served_for=served_for, now=now)
+        since = oldest.start.isoformat() if oldest else "?"
+        raise AirflowSkipException(
+            f"{source} serves {what} (nothing before {since} at {now.isoformat()}); window {window} can no "
+            f"longer be fetched from it, so this run writes nothing. Data for it must come from another "
+            f"source (e.g. EIA's hourly fuel-type data for US balancing authorities)."
+        )
+    return part
+
+
+def local_sequence_to_utc(naive: Sequence[datetime], tz: ZoneInfo) -> list[datetime | None]:
+    """Wall-clock times in file order -> UTC.
+
+    An ambiguous time (autumn fall-back) is the first occurrence unless that would not move forward from the
+    previous row, then the second. A time that does not exist (spring gap) gives ``None``.
+    """
+    out: list[datetime | None] = []
+    previous: datetime | None = None
+    for wall in naive:
+        first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+        second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+        if first.astimezone(tz).replace(tzinfo=None) != wall:
+            out.append(None)  # does not exist on this day
+            continue
+        chosen = first
+        if first != second and previous is not None and first <= previous:
+            chosen = second
+        out.append(chosen)
+        previous = chosen
+    return out
+
+
+def raise_if_last_interval_missing(
+    source: str,
+    records: Sequence[GenerationRecord],
+    window: Window,
+    *,
+    step: timedelta = timedelta(minutes=5),
+    now: datetime | None = None,
+) -> None:
+    """Retry, don't lose: a window that ended less than ``ISO_PUBLICATION_GRACE_MINUTES`` (default 45) ago must
+    hold its last interval (one starting at or after ``window.end - step``).
+
+    An interval-based DAG runs at its window's end, when the last few minutes are usually not published yet;
+    the next run starts where this window ends, so without this check they would never be fetched. Raising
+    ``SourceUnavailableError`` lets Airflow retry (exponential backoff). After the grace period whatever is
+    there is loaded (a real gap stays a gap).
+    """
+    now = now or datetime.now(UTC)
+    if now >= window.end + timedelta(minutes=env_int("ISO_PUBLICATION_GRACE_MINUTES", 45)):
+        return
+    last_expected = window.end - step
+    if any(r.interval_start_utc >= last_expected for r in records):
+        return
+    raise SourceUnavailableError(
+        f"no data yet for the window's last interval (starting {last_expected.isoformat()}); the window ended "
+        f"{int((now - window.end).total_seconds() // 60)} min ago, Airflow retries the task",
+        source=source, start=window.start, end=window.end)
+
+
+def fetch_and_load(
+    source: str,
+    default_base_url: str,
+    window: Window,
+    fetch_records: Callable[[Any, Any, Window], list[GenerationRecord]],
+    *,
+    conn: Any,
+    meta: LoadMeta | None = None,
+    session: Any = None,
+    now: datetime | None = None,
+    step: timedelta = timedelta(minutes=5),
+) -> dict[str, Any]:
+    """The common task body of a daily/hourly ISO source: resolve its connection, fetch the window's records
+    (``fetch_records(session, endpoint, window)``), retry while the window's last interval is not published
+    yet, and replace the window's rows in one transaction. The source name is also its ``iso`` key."""
+    from gridcarbon.connections import resolve_endpoint
+    from gridcarbon.http import session_scope
+
+    endpoint = resolve_endpoint(source, default_base_url)
+    with session_scope(session) as http:
+        records = fetch_records(http, endpoint, window)
+    raise_if_last_interval_missing(source, records, window, step=step, now=now)
+    result = load_generation(conn, source, records, window, meta)
+    return {"window": str(window), "rows": result.inserted, "replaced": result.deleted}
+
+
+def malformed(source: str, message: str, url: str | None, window: Window | None) -> MalformedPayloadError:
+    """A MalformedPayloadError naming the source, the (redacted) URL and the interval."""
+    from gridcarbon.http import redact
+
+    return MalformedPayloadError(message, source=source, url=redact(url) if url else None,
+                                 start=window.start if window else None, end=window.end if window else None)
+
+
+def parse_mw(raw: Any, *, source: str, field: str, url: str | None, window: Window | None) -> Decimal | None:
+    """One MW value as the ISOs send it (number, or string with thousands commas): empty/None -> NULL;
+    a bool, a non-number or a non-finite value -> MalformedPayloadError."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, bool):
+        raise malformed(source, f"{field} {raw!r} is not a number", url, window)
+    try:
+        value = Decimal(str(raw).replace(",", "").strip())
+    except InvalidOperation:
+        raise malformed(source, f"{field} {raw!r} is not a number", url, window) from None
+    if not value.is_finite():
+        raise malformed(source, f"{field} {raw!r} is not finite", url, window)
+    return value

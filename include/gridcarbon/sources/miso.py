@@ -1,0 +1,139 @@
+"""MISO real-time fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``miso``), 5-minute MW per fuel.
+
+``GET {base}/MISORTWDDataBroker/DataBrokerServices.asmx?messageType=getfuelmix&returnType=json`` (base
+``https://api.misoenergy.org``, no key). The answer is a snapshot of the LATEST 5-minute interval only:
+``{"RefId": "25-Jan-2018 - Interval 04:30 EST", "TotalMW": "69728", "Fuel": {"Type": [{"INTERVALEST":
+"2018-01-25 4:30:00 AM", "CATEGORY": "Coal", "ACT": "40384", ...}]}}``.
+
+Time: MISO stamps in EST (UTC-5) all year, also in summer (no DST). ``INTERVALEST`` is taken as the interval
+START (as gridstatus does). ``ACT`` is MW as a string; MISO uses ``-1`` for "no value", which is kept as
+published in the raw table (staging decides). The parser reads every item's own ``INTERVALEST``, so a
+multi-interval answer (MISO's newer ``/api/FuelMix`` has the same item shape) parses too.
+
+Current data only: a run can only load the interval MISO is showing now. A run whose window starts more than
+``MISO_SERVED_MINUTES`` (default 15) ago, or whose interval MISO has already replaced by a newer one, ends as
+skipped with the reason, writing nothing; a run that comes before MISO published its interval fails and is
+retried. Only the snapshot's interval is replaced (never the rest of a wider manual window).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from gridcarbon.errors import SourceUnavailableError
+from gridcarbon.http import fetch, json_body
+from gridcarbon.intervals import Window
+from gridcarbon.settings import env_int
+from gridcarbon.sources.iso_common import (
+    GenerationRecord,
+    in_window,
+    load_generation,
+    malformed,
+    parse_mw,
+    skip_if_not_served,
+)
+from gridcarbon.warehouse import LoadMeta
+
+log = logging.getLogger(__name__)
+
+SOURCE = "miso"
+ISO = "miso"
+DEFAULT_BASE_URL = "https://api.misoenergy.org"
+PATH = "MISORTWDDataBroker/DataBrokerServices.asmx"
+PARAMS = {"messageType": "getfuelmix", "returnType": "json"}
+EST = timezone(timedelta(hours=-5), "EST")
+STEP = timedelta(minutes=5)
+DEFAULT_SERVED_MINUTES = 15
+
+
+
+
+def parse_interval_est(raw: Any, *, url: str | None = None, window: Window | None = None) -> datetime:
+    """``"2018-01-25 4:30:00 AM"`` (fixed EST) -> ``2018-01-25T09:30Z``."""
+    text = str(raw).strip()
+    for fmt in ("%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=EST).astimezone(UTC)
+        except ValueError:
+            continue
+    raise malformed(SOURCE, f"INTERVALEST {raw!r} is not 'YYYY-MM-DD h:mm:ss AM'", url, window)
+
+
+
+
+def parse_fuel_mix(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[GenerationRecord]:
+    """One getfuelmix answer -> records (interval start UTC, MISO's CATEGORY label, MW)."""
+    fuel = payload.get("Fuel") if isinstance(payload, Mapping) else None
+    types = fuel.get("Type") if isinstance(fuel, Mapping) else None
+    if isinstance(types, Mapping):  # a single category may come as an object
+        types = [types]
+    if not isinstance(types, list):
+        raise malformed(SOURCE, "answer has no Fuel.Type list", url, window)
+    records: list[GenerationRecord] = []
+    seen: set[tuple[str, datetime]] = set()
+    for item in types:
+        if not isinstance(item, Mapping):
+            raise malformed(SOURCE, f"Fuel.Type item is not an object: {item!r}", url, window)
+        label = item.get("CATEGORY")
+        if not isinstance(label, str) or not label.strip():
+            raise malformed(SOURCE, f"Fuel.Type item without CATEGORY: {dict(item)!r}", url, window)
+        start = parse_interval_est(item.get("INTERVALEST"), url=url, window=window)
+        if (label, start) in seen:
+            raise malformed(SOURCE, f"category {label!r} appears twice for {start.isoformat()}", url, window)
+        seen.add((label, start))
+        mw = parse_mw(item.get("ACT"), source=SOURCE, field="ACT", url=url, window=window)
+        records.append(GenerationRecord(ISO, label.strip(), start, 5, mw))
+    return records
+
+
+def fetch_snapshot(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
+    url = endpoint.url(PATH)
+    response = fetch(session, url, source=SOURCE, start=window.start, end=window.end, params=PARAMS)
+    payload = json_body(response, source=SOURCE, start=window.start, end=window.end)
+    return parse_fuel_mix(payload, url=response.url, window=window)
+
+
+def extract_and_load(
+    window: Window,
+    *,
+    conn: Any = None,
+    meta: LoadMeta | None = None,
+    session: Any = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The task body: load MISO's current snapshot if its interval lies in the (still served) window."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from gridcarbon.connections import resolve_endpoint
+    from gridcarbon.http import session_scope
+    from gridcarbon.warehouse import connection_scope
+
+    served_for = timedelta(minutes=env_int("MISO_SERVED_MINUTES", DEFAULT_SERVED_MINUTES))
+    served = skip_if_not_served(SOURCE, window, served_for=served_for, now=now,
+                                what="the latest 5-minute interval only")
+    endpoint = resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
+    with session_scope(session) as http:
+        records = fetch_snapshot(http, endpoint, served)
+    starts = sorted({r.interval_start_utc for r in records})
+    if not starts:
+        raise malformed(SOURCE, "the snapshot holds no interval", endpoint.url(PATH), served)
+    inside = [s for s in starts if served.start <= s < served.end]
+    if not inside:
+        if starts[-1] >= served.end:
+            raise AirflowSkipException(
+                f"miso serves the latest 5-minute interval only: it shows {starts[-1].isoformat()} now, so the "
+                f"window {served} can no longer be fetched; this run writes nothing.")
+        raise SourceUnavailableError(
+            f"MISO has not published an interval of the window yet (latest is {starts[-1].isoformat()}); "
+            "the task retry will ask again", source=SOURCE, url=endpoint.url(PATH), start=served.start,
+            end=served.end)
+    loaded = Window(inside[0], inside[-1] + STEP)
+    rows = in_window(records, loaded)
+    with connection_scope(conn) as db:
+        result = load_generation(db, ISO, rows, loaded,
+                                 LoadMeta(dag_id=meta.dag_id, run_id=meta.run_id, window=loaded) if meta else None)
+    log.info("MISO: %d rows for %s", result.inserted, loaded)
+    return {"rows": result.inserted, "deleted": result.deleted, "window": str(loaded)}

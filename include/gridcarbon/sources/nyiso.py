@@ -1,0 +1,152 @@
+"""NYISO real-time fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``nyiso``).
+
+Files (public, no key), base ``http://mis.nyiso.com/public``:
+
+- daily ``/csv/rtfuelmix/{YYYYMMDD}rtfuelmix.csv``;
+- monthly archive ``/csv/rtfuelmix/{YYYYMM01}rtfuelmix_csv.zip`` (one CSV per day of the month).
+
+CSV ``Time Stamp,Time Zone,Fuel Category,Gen MW`` (older files: ``Gen MWh`` and ``MM/DD/YYYY HH:MM`` without
+seconds). ``Time Stamp`` is local wall-clock time and *interval-ending*; the ``Time Zone`` column (``EST`` or
+``EDT``) gives the offset, so DST days need no guessing. Stored: interval start = stamp - 5 minutes,
+``interval_minutes`` 5, ``generation_mw`` = the value (``Gen MWh`` in old files is read as MW, as every
+known consumer does: the values are the same magnitude as ``Gen MW``). A daily file runs from 00:05 to 00:00 of
+the next day (the 2017 file stops at 23:55 and has two off-grid stamps, 00:07:34 and 00:09:40, kept as
+published).
+
+Decision on backfills: days younger than ``NYISO_DAILY_FILE_DAYS`` (default 7) are read from the daily CSV
+(that is where corrections appear first); older days from the monthly archive, one download per month
+instead of one per day. Both hold long history, so the DAG catches up from ``NYISO_START``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gridcarbon.errors import MalformedPayloadError
+from gridcarbon.intervals import Window
+from gridcarbon.settings import env_int
+from gridcarbon.sources.iso_common import (
+    GenerationRecord,
+    fetch_and_load,
+    in_window,
+)
+
+SOURCE = "nyiso"
+ISO = "nyiso"
+DEFAULT_BASE_URL = "http://mis.nyiso.com/public"
+EASTERN = ZoneInfo("America/New_York")
+OFFSETS = {"EST": timezone(timedelta(hours=-5)), "EDT": timezone(timedelta(hours=-4))}
+VALUE_COLUMNS = ("Gen MW", "Gen MWh")
+INTERVAL = timedelta(minutes=5)
+
+
+def daily_file_days() -> int:
+    return env_int("NYISO_DAILY_FILE_DAYS", 7)
+
+
+def _parse_stamp(text: str) -> datetime:
+    for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"):
+        try:
+            return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def parse_rtfuelmix_csv(text: str, *, url: str | None = None, start: datetime | None = None,
+                        end: datetime | None = None) -> list[GenerationRecord]:
+    """One daily rtfuelmix CSV -> 5-minute records with UTC interval starts."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in next(reader, [])]
+    value_col = next((c for c in VALUE_COLUMNS if c in header), None)
+    if not header or "Time Stamp" not in header or "Fuel Category" not in header or value_col is None:
+        raise MalformedPayloadError(f"rtfuelmix header {header!r} lacks Time Stamp/Fuel Category/Gen MW",
+                                    source=SOURCE, url=url, start=start, end=end)
+    i_ts, i_fuel, i_val = header.index("Time Stamp"), header.index("Fuel Category"), header.index(value_col)
+    i_tz = header.index("Time Zone") if "Time Zone" in header else None
+    records: list[GenerationRecord] = []
+    for n, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        try:
+            wall = _parse_stamp(row[i_ts])
+            if i_tz is not None:
+                zone = row[i_tz].strip().upper()
+                if zone not in OFFSETS:
+                    raise ValueError(f"time zone {zone!r}")
+                ending = wall.replace(tzinfo=OFFSETS[zone])
+            else:
+                ending = wall.replace(tzinfo=EASTERN)
+            cell = row[i_val].strip()
+            value = float(cell) if cell else None
+            label = row[i_fuel].strip()
+        except (ValueError, IndexError) as exc:
+            raise MalformedPayloadError(f"rtfuelmix line {n} {row!r}: {exc}", source=SOURCE, url=url,
+                                        start=start, end=end) from None
+        records.append(GenerationRecord(ISO, label, (ending - INTERVAL).astimezone(UTC), 5, value))
+    return records
+
+
+def parse_rtfuelmix_zip(content: bytes, *, url: str | None = None, start: datetime | None = None,
+                        end: datetime | None = None) -> list[GenerationRecord]:
+    """A monthly ``rtfuelmix_csv.zip`` -> the records of all its daily CSVs."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise MalformedPayloadError(f"rtfuelmix archive is not a zip (starts with {content[:40]!r})",
+                                    source=SOURCE, url=url, start=start, end=end) from None
+    records: list[GenerationRecord] = []
+    for name in sorted(archive.namelist()):
+        if name.lower().endswith(".csv"):
+            text = archive.read(name).decode("utf-8-sig")
+            records += parse_rtfuelmix_csv(text, url=f"{url}::{name}" if url else name, start=start, end=end)
+    return records
+
+
+def eastern_days(window: Window) -> list[date]:
+    """Eastern days whose (interval-ending) files can hold intervals starting in ``window``."""
+    first = window.start.astimezone(EASTERN).date()
+    last = (window.end - timedelta(microseconds=1) + INTERVAL).astimezone(EASTERN).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _dedupe(records: Iterable[GenerationRecord]) -> list[GenerationRecord]:
+    # a day's 00:00 row and the next day's file can both carry the same interval; the later file wins
+    return list({(r.source_label, r.interval_start_utc): r for r in records}.values())
+
+
+def fetch(session: Any, endpoint: Any, window: Window, *, now: datetime | None = None) -> list[GenerationRecord]:
+    from gridcarbon.http import fetch as http_fetch
+
+    now = now or datetime.now(UTC)
+    cutoff = now.astimezone(EASTERN).date() - timedelta(days=daily_file_days())
+    records: list[GenerationRecord] = []
+    months_done: set[tuple[int, int]] = set()
+    for day in eastern_days(window):
+        lo = datetime.combine(day, time(0), tzinfo=EASTERN).astimezone(UTC)
+        hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=EASTERN).astimezone(UTC)
+        if day >= cutoff:
+            url = endpoint.url(f"/csv/rtfuelmix/{day:%Y%m%d}rtfuelmix.csv")
+            resp = http_fetch(session, url, source=SOURCE, start=lo, end=hi)
+            records += parse_rtfuelmix_csv(resp.text, url=url, start=lo, end=hi)
+        elif (day.year, day.month) not in months_done:
+            months_done.add((day.year, day.month))
+            url = endpoint.url(f"/csv/rtfuelmix/{day:%Y%m}01rtfuelmix_csv.zip")
+            resp = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end)
+            records += parse_rtfuelmix_zip(resp.content, url=url, start=window.start, end=window.end)
+    return in_window(_dedupe(records), window)
+
+
+def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
+                     now: datetime | None = None) -> dict[str, Any]:
+    def fetch_records(http: Any, endpoint: Any, w: Window) -> list[GenerationRecord]:
+        return fetch(http, endpoint, w, now=now)
+
+    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch_records, conn=conn, meta=meta,
+                          session=session, now=now)

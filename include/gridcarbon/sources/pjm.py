@@ -1,0 +1,170 @@
+"""PJM Data Miner 2 ``gen_by_fuel`` -> ``raw_iso.generation_by_fuel`` (iso ``pjm``), hourly MW per fuel.
+
+``GET {base}/gen_by_fuel`` (base ``https://api.pjm.com/api/v1``) with header ``Ocp-Apim-Subscription-Key``
+(the password of Airflow connection ``pjm``; PJM also publishes a public key for its Data Miner web page).
+Parameters: ``RowCount`` (<= 50000), ``StartRow`` (1-based), ``Order=Asc``, ``Sort=datetime_beginning_utc``,
+``Fields=datetime_beginning_utc,fuel_type,mw`` and the filter
+``datetime_beginning_utc=MM/DD/YYYY HH:mmtoMM/DD/YYYY HH:mm`` (both ends inclusive). Answer:
+``{"items": [{"datetime_beginning_utc": "2025-02-09T00:00:00", "fuel_type": "Coal", "mw": 16908.0}, ...],
+"totalRows": N, "links": [...], "searchSpecification": {...}}``; paged with ``StartRow`` against ``totalRows``.
+
+Time: ``datetime_beginning_utc`` carries no offset but is UTC (the interval start);
+``datetime_beginning_ept`` would be Eastern prevailing time (ambiguous in the repeated autumn hour: the
+first occurrence is taken as EDT, the second as EST). Only the UTC field is requested.
+
+History (decision): Data Miner serves ``gen_by_fuel`` from 2016-01-01 (the earliest date third parties
+report), not only the current day, so any window back to ``PJM_OLDEST_DAY`` can be loaded with a backfill or
+a manual run. The DAG nevertheless has ``catchup=False``: the non-member rate limit (about 6 requests per
+minute) makes an automatic catch-up of thousands of hourly runs a bad default. A window entirely before
+``PJM_OLDEST_DAY`` ends as skipped. Each run re-reads ``PJM_LOOKBACK_HOURS`` (default 3) before its hour,
+because an hour is often posted some minutes after the run and preliminary values are revised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gridcarbon.http import fetch, json_body
+from gridcarbon.intervals import Window
+from gridcarbon.settings import env_int, env_str
+from gridcarbon.sources.iso_common import (
+    GenerationRecord,
+    in_window,
+    intervals_ended_in,
+    load_generation,
+    malformed,
+    parse_mw,
+    skip_if_not_served,
+)
+from gridcarbon.warehouse import LoadMeta
+
+log = logging.getLogger(__name__)
+
+SOURCE = "pjm"
+ISO = "pjm"
+DEFAULT_BASE_URL = "https://api.pjm.com/api/v1"
+EASTERN = ZoneInfo("America/New_York")
+MAX_ROWS = 50000
+DEFAULT_LOOKBACK_HOURS = 3
+DEFAULT_OLDEST_DAY = "2016-01-01"
+FIELDS = "datetime_beginning_utc,fuel_type,mw"
+
+
+
+
+def _parse_naive(raw: Any, url: str | None, window: Window | None) -> datetime:
+    text = str(raw).strip()
+    if "." in text:  # "2025-02-09T00:00:00.0000000"
+        text = text.split(".", 1)[0]
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise malformed(SOURCE, f"timestamp {raw!r} is not ISO-8601", url, window) from None
+    if value.tzinfo is not None:
+        raise malformed(SOURCE, f"timestamp {raw!r} carries an offset; PJM sends none", url, window)
+    return value
+
+
+
+
+def parse_gen_by_fuel(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[GenerationRecord]:
+    """One Data Miner answer -> hourly records (interval start UTC, PJM's own fuel label, MW)."""
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("items"), list):
+        raise malformed(SOURCE, "answer has no 'items' list", url, window)
+    records: list[GenerationRecord] = []
+    seen_local: set[tuple[str, datetime]] = set()
+    for item in payload["items"]:
+        if not isinstance(item, Mapping):
+            raise malformed(SOURCE, f"item is not an object: {item!r}", url, window)
+        label = item.get("fuel_type")
+        if not isinstance(label, str) or not label:
+            raise malformed(SOURCE, f"item without fuel_type: {dict(item)!r}", url, window)
+        if item.get("datetime_beginning_utc") is not None:
+            start = _parse_naive(item["datetime_beginning_utc"], url, window).replace(tzinfo=UTC)
+        elif item.get("datetime_beginning_ept") is not None:
+            local = _parse_naive(item["datetime_beginning_ept"], url, window)
+            fold = 1 if (label, local) in seen_local else 0  # repeated autumn hour: 2nd one is EST
+            seen_local.add((label, local))
+            start = local.replace(tzinfo=EASTERN, fold=fold).astimezone(UTC)
+        else:
+            raise malformed(SOURCE, f"item without datetime_beginning_utc/_ept: {dict(item)!r}", url, window)
+        mw = parse_mw(item.get("mw"), source=SOURCE, field="mw", url=url, window=window)
+        records.append(GenerationRecord(ISO, label, start, 60, mw))
+    return records
+
+
+def parse_total(payload: Any, *, url: str | None = None, window: Window | None = None) -> int:
+    try:
+        return int(payload["totalRows"])
+    except (KeyError, TypeError, ValueError):
+        raise malformed(SOURCE, "answer has no numeric 'totalRows'", url, window) from None
+
+
+def range_filter(hours: Window) -> str:
+    """Data Miner's inclusive range filter for the interval starts ``[a, b)`` of hourly rows."""
+    last = hours.end - timedelta(minutes=1)
+    return f"{hours.start:%m/%d/%Y %H:%M}to{last:%m/%d/%Y %H:%M}"
+
+
+def fetch_generation(session: Any, endpoint: Any, hours: Window, *,
+                     page_rows: int | None = None) -> list[GenerationRecord]:
+    """All hourly rows whose interval starts in ``hours``, paged with StartRow/RowCount."""
+    rows = min(page_rows or MAX_ROWS, MAX_ROWS)
+    url = endpoint.url("gen_by_fuel")
+    headers = {"Ocp-Apim-Subscription-Key": endpoint.password} if endpoint.password else {}
+    records: list[GenerationRecord] = []
+    start_row = 1
+    while True:
+        params = {"RowCount": rows, "StartRow": start_row, "Order": "Asc", "Sort": "datetime_beginning_utc",
+                  "Fields": FIELDS, "datetime_beginning_utc": range_filter(hours), "format": "json"}
+        response = fetch(session, url, source=SOURCE, start=hours.start, end=hours.end, params=params,
+                         headers=headers)
+        payload = json_body(response, source=SOURCE, start=hours.start, end=hours.end)
+        total = parse_total(payload, url=response.url, window=hours)
+        page = parse_gen_by_fuel(payload, url=response.url, window=hours)
+        records.extend(page)
+        start_row += len(page)
+        if start_row - 1 >= total:
+            break
+        if not page:
+            raise malformed(SOURCE, f"totalRows is {total} but the page at StartRow {start_row} is empty",
+                            response.url, hours)
+    return in_window(records, hours)
+
+
+def oldest_day() -> datetime:
+    return datetime.fromisoformat(env_str("PJM_OLDEST_DAY", DEFAULT_OLDEST_DAY)).replace(tzinfo=UTC)
+
+
+def extract_and_load(
+    window: Window,
+    *,
+    conn: Any = None,
+    meta: LoadMeta | None = None,
+    session: Any = None,
+    lookback_hours: int | None = None,
+) -> dict[str, Any]:
+    """The task body: the hours that ended in ``window`` (plus lookback) -> replace PJM's rows there."""
+    from gridcarbon.connections import resolve_endpoint
+    from gridcarbon.http import session_scope
+    from gridcarbon.warehouse import connection_scope
+
+    hours = intervals_ended_in(window, 60)
+    if hours is None:
+        return {"rows": 0, "window": str(window), "note": "no whole hour ended inside the window"}
+    lookback = timedelta(hours=lookback_hours if lookback_hours is not None
+                         else env_int("PJM_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS))
+    hours = skip_if_not_served(SOURCE, hours.widened(lookback), oldest_served=oldest_day(),
+                               what=f"gen_by_fuel from {oldest_day().date()} only")
+    endpoint = resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
+    with session_scope(session) as http:
+        records = fetch_generation(http, endpoint, hours)
+    with connection_scope(conn) as db:
+        result = load_generation(db, ISO, records, hours,
+                                 LoadMeta(dag_id=meta.dag_id, run_id=meta.run_id, window=hours) if meta else None)
+    log.info("PJM: %d rows for %s", result.inserted, hours)
+    return {"rows": result.inserted, "deleted": result.deleted, "window": str(hours)}
