@@ -1,0 +1,41 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+    )
+}}
+-- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,
+-- split into EV and household parts with the same intensity; rd_* = "of which caused by redispatch"
+-- (locality only). Incremental with the look-back of var('incremental_lookback_days').
+with household_intensity as (
+    select * from {{ ref('int_household_intensity_matched') }}
+    {%- if is_incremental() %}
+        where {{ attribution_lookback_predicate('interval_start_utc') }}
+    {%- endif %}
+)
+
+select
+    household_id,
+    interval_start_utc,
+    interval_end_utc,
+    resolution,
+    model,
+    scope,
+    region_used,
+    intensity_resolution,
+    consumption_kwh,
+    ev_kwh,
+    household_kwh,
+    intensity_g_per_kwh,
+    emissions_kg,
+    ev_emissions_kg,
+    household_emissions_kg,
+    rd_intensity_g_per_kwh,
+    rd_emissions_kg,
+    marginal_fuel,
+    status,
+    flags,
+    factor_ids
+from household_intensity

@@ -1,0 +1,58 @@
+{#
+    US ISO generation by fuel in the shape of stg_smard__generation: region = upper(iso), MWh per interval =
+    average MW x minutes / 60, resolution PT5M / PT1H. Labels that are not generation (counts_as_generation
+    false, e.g. CAISO "Imports") stay visible with generation_mwh 0 and their value in raw_generation_mwh.
+#}
+with
+
+generation_by_fuel as (
+    select * from {{ source('raw_iso', 'generation_by_fuel') }}
+),
+
+fuel_map as (
+    select
+        source_system,
+        source_code,
+        fuel,
+        counts_as_generation
+    from {{ ref('fuel_type_map') }}
+),
+
+generation as (
+    select
+        upper(generation_by_fuel.iso) as region,
+        case
+            when generation_by_fuel.interval_minutes % 60 = 0
+                then 'PT' || (generation_by_fuel.interval_minutes / 60) || 'H'
+            else 'PT' || generation_by_fuel.interval_minutes || 'M'
+        end as resolution,
+        generation_by_fuel.interval_start_utc,
+        generation_by_fuel.interval_minutes,
+        generation_by_fuel.source_label as source_code,
+        coalesce(fuel_map.fuel, 'unknown') as fuel,
+        fuel_map.fuel is null as is_unknown_fuel,
+        coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
+        generation_by_fuel.generation_mw,
+        generation_by_fuel.generation_mw * generation_by_fuel.interval_minutes / 60.0 as raw_generation_mwh,
+        generation_by_fuel._loaded_at
+    from generation_by_fuel
+    left join fuel_map
+        on
+            generation_by_fuel.iso = fuel_map.source_system
+            and generation_by_fuel.source_label = fuel_map.source_code
+)
+
+select
+    region,
+    resolution,
+    interval_start_utc,
+    interval_start_utc + interval_minutes * interval '1 minute' as interval_end_utc,
+    source_code,
+    fuel,
+    is_unknown_fuel,
+    counts_as_generation,
+    raw_generation_mwh,
+    {{ generation_measures() }},
+    generation_mw,
+    _loaded_at
+from generation

@@ -1,0 +1,17 @@
+-- DOMAIN §3.3, §9.10.4: per region, interval and scope, worst emitter >= average >= 0 (rows with status OK).
+select
+    region,
+    interval_start_utc,
+    resolution,
+    scope,
+    average_intensity_g_per_kwh,
+    worst_emitter_intensity_g_per_kwh
+from {{ ref('fct_grid_carbon_intensity') }}
+where
+    status = 'OK'
+    and (
+        average_intensity_g_per_kwh < 0
+        or worst_emitter_intensity_g_per_kwh < average_intensity_g_per_kwh
+        or average_intensity_g_per_kwh is null
+        or worst_emitter_intensity_g_per_kwh is null
+    )
