@@ -1,0 +1,70 @@
+"""### transform_warehouse: raw -> staging -> intermediate -> marts, whenever raw data lands
+
+The dbt project in `dbt_project/`, rendered by [Cosmos](https://astronomer.github.io/astronomer-cosmos/) into one
+Airflow task per dbt node: source freshness checks (`*_source`), seeds, snapshots and models (`*.run`), each
+followed by its data tests (`*.test`). A last task, `dbt_docs`, regenerates the dbt docs site, served in the
+Airflow UI under **Browse → dbt Docs (gridcarbon)**.
+
+**Schedule: any raw table landing.** The DAG runs when *any* raw table's asset is updated (an `AssetAny` over
+every raw table of `gridcarbon.sources.all_raw_tables()`), not when *all* of them are: sources publish on
+different cadences (SMARD quarter-hours, EIA hourly, Tibber daily, redispatch with days of delay), and
+all-of semantics would let one late or broken source hold back every mart. Events arriving while a run is
+going are coalesced by the scheduler into the next run; `max_active_runs=1` keeps runs from overlapping.
+Every dbt model is idempotent (views, tables, incrementals with a lookback), so an extra run costs time, not
+correctness.
+
+**Fast parsing.** Cosmos renders from `dbt_project/target/manifest.json` (`LoadMode.DBT_MANIFEST`); no dbt
+process runs while the DAG file is parsed. The manifest is written by `python -m gridcarbon.dbt_runner
+manifest` (`dbt parse`, no database connection), which `make test`, `make demo` and `make airflow` run first.
+If the manifest is missing, the DAG renders a single `dbt_manifest_missing` task that writes it and fails
+with instructions; the full graph appears at the next parse.
+
+**dbt runs in its own virtualenv** (`GRIDCARBON_DBT_EXECUTABLE`, default `.venv-dbt/bin/dbt`) and connects
+through the project's env-var `profiles.yml` (`DBT_HOST`, `DBT_PORT`, `DBT_USER`, `DBT_PASSWORD`,
+`DBT_DATABASE`): the password lives only in the worker's environment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import DAG, AssetAny
+
+from gridcarbon import dbt_runner
+from gridcarbon.dag_defaults import DEFAULT_ARGS, raw_asset
+from gridcarbon.sources import all_raw_tables
+
+with DAG(
+    dag_id="transform_warehouse",
+    schedule=AssetAny(*(raw_asset(table) for table in all_raw_tables())),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["transform", "dbt"],
+    doc_md=__doc__,
+) as dag:
+    if dbt_runner.manifest_available():
+        from cosmos import DbtTaskGroup
+        from cosmos.operators.local import DbtDocsLocalOperator
+
+        configs = dbt_runner.cosmos_configs()
+        dbt = DbtTaskGroup(group_id="dbt", **configs)
+        docs = DbtDocsLocalOperator(
+            task_id="dbt_docs",
+            project_dir=str(dbt_runner.project_dir()),
+            profile_config=configs["profile_config"],
+            dbt_executable_path=str(dbt_runner.dbt_executable()),
+            invocation_mode=configs["execution_config"].invocation_mode,
+            install_deps=configs["project_config"].install_dbt_deps,
+            callback=dbt_runner.publish_docs,
+        )
+        dbt >> docs
+    else:
+        from airflow.providers.standard.operators.python import PythonOperator
+
+        PythonOperator(
+            task_id="dbt_manifest_missing",
+            python_callable=dbt_runner.manifest_missing,
+            doc_md="Writes the dbt manifest and fails: the dbt graph is rendered at the next DAG parse.",
+        )

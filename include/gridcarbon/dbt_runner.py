@@ -1,0 +1,297 @@
+"""Running the dbt project from Airflow (through Cosmos) and from the command line.
+
+Where things are (each overridable from the environment, nothing secret here):
+
+- ``GRIDCARBON_DBT_PROJECT_DIR``  the dbt project (default ``<repo>/dbt_project``);
+- ``GRIDCARBON_DBT_EXECUTABLE``   dbt in its own virtualenv (default ``<repo>/.venv-dbt/bin/dbt``), so dbt's
+  dependencies never meet Airflow's;
+- ``GRIDCARBON_DBT_MANIFEST``     the manifest Cosmos renders the DAG from (default
+  ``<project>/target/manifest.json``, written by ``dbt parse``);
+- ``GRIDCARBON_DBT_TEST_BEHAVIOR`` ``after_each`` (default: a test task after every model/seed/snapshot, so a
+  failed test stops only what depends on it) or ``build`` (one ``dbt build`` task per node, tests inside it: half
+  the dbt invocations, for serial runs such as ``dag.test()`` in the demo);
+- ``GRIDCARBON_DBT_DOCS_DIR``     where the pipeline publishes the dbt docs site (default ``<repo>/.local/dbt_docs``);
+  Cosmos' Airflow 3 plugin serves it when ``AIRFLOW__COSMOS__DBT_DOCS_PROJECTS`` points at the same directory
+  (``python -m gridcarbon.dbt_runner docs-config`` prints that value).
+
+The profile is the project's own ``profiles.yml`` (env-var based: ``DBT_HOST``, ``DBT_PORT``, ``DBT_USER``,
+``DBT_PASSWORD``, ``DBT_DATABASE``). The password only ever lives in the worker's environment (or a secrets
+backend that exports it); it is in no file, no DAG code, and Cosmos does not log it because it never reads it.
+
+Command line::
+
+    python -m gridcarbon.dbt_runner manifest     # dbt parse -> target/manifest.json and the slim
+                                                 # target/manifest.cosmos.json (no database connection)
+    python -m gridcarbon.dbt_runner docs         # dbt docs generate, published into the docs dir
+    python -m gridcarbon.dbt_runner docs-config  # the JSON for AIRFLOW__COSMOS__DBT_DOCS_PROJECTS
+    python -m gridcarbon.dbt_runner paths        # the resolved paths, for humans
+
+Importing this module is cheap (no Cosmos, no Airflow): the DAG file calls it at parse time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gridcarbon.settings import REPO_ROOT, env_str
+
+log = logging.getLogger(__name__)
+
+DOCS_SLUG = "gridcarbon"
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+TARGET_NAME_ENV = "GRIDCARBON_DBT_TARGET"
+SLIM_MANIFEST_NAME = "manifest.cosmos.json"
+# what Cosmos reads of a manifest resource (cosmos.dbt.graph._build_dbt_node_from_manifest_resource), plus names
+SLIM_RESOURCE_KEYS = ("unique_id", "name", "alias", "resource_type", "package_name", "original_file_path", "path",
+                      "fqn", "tags", "config", "depends_on", "freshness", "loaded_at_field", "source_name",
+                      "database", "schema")
+
+
+class DbtRunnerError(RuntimeError):
+    """A dbt command run from here failed; the message carries the command and dbt's output tail."""
+
+
+def project_dir() -> Path:
+    return Path(env_str("GRIDCARBON_DBT_PROJECT_DIR", str(REPO_ROOT / "dbt_project"))).resolve()
+
+
+def dbt_executable() -> Path:
+    return Path(env_str("GRIDCARBON_DBT_EXECUTABLE", str(REPO_ROOT / ".venv-dbt" / "bin" / "dbt")))
+
+
+def manifest_path() -> Path:
+    return Path(env_str("GRIDCARBON_DBT_MANIFEST", str(project_dir() / "target" / "manifest.json")))
+
+
+def render_manifest_path() -> Path:
+    """What Cosmos renders from: the slim copy written next to the manifest by ``generate_manifest()`` when it is
+    at least as new as dbt's manifest (a ``dbt build`` run by hand rewrites the manifest; it then wins)."""
+    full = manifest_path()
+    slim = full.with_name(SLIM_MANIFEST_NAME)
+    try:
+        if slim.stat().st_mtime >= full.stat().st_mtime:
+            return slim
+    except FileNotFoundError:
+        pass
+    return full
+
+
+def docs_dir() -> Path:
+    return Path(env_str("GRIDCARBON_DBT_DOCS_DIR", str(REPO_ROOT / ".local" / "dbt_docs")))
+
+
+def profiles_yml() -> Path:
+    return project_dir() / "profiles.yml"
+
+
+def _project_yml() -> dict[str, Any]:
+    import yaml
+
+    path = project_dir() / "dbt_project.yml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def project_name() -> str:
+    return str(_project_yml().get("name", "gridcarbon"))
+
+
+def profile_name() -> str:
+    return str(_project_yml().get("profile", project_name()))
+
+
+def target_name() -> str:
+    return env_str(TARGET_NAME_ENV, "dev")
+
+
+def manifest_available() -> bool:
+    return render_manifest_path().is_file()
+
+
+def docs_projects_config() -> str:
+    """The value for ``AIRFLOW__COSMOS__DBT_DOCS_PROJECTS`` (Cosmos' Airflow 3 docs plugin, Browse menu)."""
+    return json.dumps({DOCS_SLUG: {"dir": str(docs_dir()), "index": "index.html", "name": "dbt Docs (gridcarbon)"}})
+
+
+# --- Cosmos configuration (Cosmos imported lazily: the DAG file imports this module at parse time) -----------
+
+def cosmos_configs() -> dict[str, Any]:
+    """The Cosmos config objects for ``DbtTaskGroup``/``DbtDag``: rendered from the manifest, run with dbt from
+    its own virtualenv, connected through the project's env-var ``profiles.yml``."""
+    from cosmos import (
+        ExecutionConfig,
+        ExecutionMode,
+        InvocationMode,
+        LoadMode,
+        ProfileConfig,
+        ProjectConfig,
+        RenderConfig,
+        SourceRenderingBehavior,
+        TestBehavior,
+    )
+
+    project = ProjectConfig(
+        dbt_project_path=project_dir(),
+        manifest_path=manifest_path(),
+        project_name=project_name(),
+        install_dbt_deps=any((project_dir() / f).exists() for f in ("packages.yml", "dependencies.yml")),
+    )
+    # Cosmos wraps the path in an ObjectStoragePath, whose first open() loads every Airflow plugin entry point
+    # (~0.35 s in a fresh interpreter, a third of the parse budget). The manifest is a local file: read it with
+    # pathlib, which the loader accepts (it only calls .open() and .exists()).
+    project.manifest_path = render_manifest_path()
+    profile = ProfileConfig(
+        profile_name=profile_name(),
+        target_name=target_name(),
+        profiles_yml_filepath=profiles_yml(),
+    )
+    execution = ExecutionConfig(
+        execution_mode=ExecutionMode.LOCAL,
+        invocation_mode=InvocationMode.SUBPROCESS,  # dbt is not importable in Airflow's virtualenv
+        dbt_executable_path=str(dbt_executable()),
+    )
+    render = RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST,
+        # default: a run task and a test task per model/seed/snapshot, so a failure points at one node
+        test_behavior=TestBehavior(env_str("GRIDCARBON_DBT_TEST_BEHAVIOR", TestBehavior.AFTER_EACH.value)),
+        # a test with several parents (relationships, singular tests across models) gets its own task after all
+        # of them; otherwise the first parent's test task would run it against models not built yet
+        should_detach_multiple_parents_tests=True,
+        # a `dbt source freshness` task for every source that declares freshness (or has tests)
+        source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS,
+    )
+    return {"project_config": project, "profile_config": profile, "execution_config": execution,
+            "render_config": render}
+
+
+def manifest_missing() -> None:
+    """The placeholder task of ``transform_warehouse`` when the DAG was parsed without a manifest: write the
+    manifest (so the next parse renders the dbt graph) and fail, so no run pretends the warehouse was built."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    path = manifest_path()
+    message = (f"dbt manifest {path} was missing when the DAG was parsed, so no dbt task was rendered. "
+               "Run `python -m gridcarbon.dbt_runner manifest` (done by make test/demo/airflow) ")
+    try:
+        generate_manifest()
+    except DbtRunnerError as exc:
+        raise AirflowFailException(message + f"; generating it here failed: {exc}") from exc
+    raise AirflowFailException(message + "; it has now been written: the graph appears at the next DAG parse, "
+                               "then trigger the DAG again.")
+
+
+# --- dbt on the command line ---------------------------------------------------------------------------------
+
+def _run_dbt(args: Sequence[str], *, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    exe = dbt_executable()
+    if not exe.exists():
+        raise DbtRunnerError(f"dbt executable {exe} not found (make venv, or set GRIDCARBON_DBT_EXECUTABLE)")
+    cmd = [str(exe), *args, "--project-dir", str(project_dir()), "--profiles-dir", str(profiles_yml().parent)]
+    proc = subprocess.run(cmd, cwd=project_dir(), env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise DbtRunnerError(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{tail}")
+    return proc
+
+
+def generate_manifest() -> Path:
+    """``dbt parse``: writes ``target/manifest.json``. Needs the profile (env vars have defaults) but opens no
+    database connection, so it works before the warehouse exists."""
+    target = manifest_path().parent
+    _run_dbt(["parse", "--target-path", str(target)])
+    slim = write_slim_manifest(manifest_path())
+    log.info("dbt manifest written to %s (for rendering: %s)", manifest_path(), slim)
+    return manifest_path()
+
+
+def write_slim_manifest(full: Path) -> Path:
+    """A copy of the manifest with only what Cosmos renders from (nodes, sources, selectors; no macros, docs or
+    SQL): about a tenth of the size, so the DAG file parses in well under a second. Exposures are left out too:
+    they document BI consumers (dbt docs), they are not tasks, and Cosmos would warn on every parse."""
+    data = json.loads(full.read_text())
+
+    def slim(resources: dict[str, Any]) -> dict[str, Any]:
+        return {uid: {k: res[k] for k in SLIM_RESOURCE_KEYS if k in res} for uid, res in resources.items()}
+
+    out = {"metadata": data.get("metadata", {}), "selectors": data.get("selectors", {}),
+           "nodes": slim(data.get("nodes", {})), "sources": slim(data.get("sources", {})), "exposures": {}}
+    path = full.with_name(SLIM_MANIFEST_NAME)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, separators=(",", ":")))
+    tmp.replace(path)
+    return path
+
+
+def publish_docs(project_path: str | Path, **_: Any) -> Path:
+    """Copy a generated docs site (``index.html``, ``manifest.json``, ``catalog.json``) from a dbt project's
+    ``target/`` into the docs dir, replacing the previous site in one rename (readers never see half a site).
+
+    Used as the Cosmos ``DbtDocsLocalOperator`` callback (called with the temporary project copy) and by
+    ``python -m gridcarbon.dbt_runner docs``.
+    """
+    source = Path(project_path)
+    if (source / "target").is_dir():
+        source = source / "target"
+    missing = [f for f in DOCS_FILES if not (source / f).is_file()]
+    if missing:
+        raise DbtRunnerError(f"dbt docs in {source} are incomplete, missing {missing}")
+    dest = docs_dir()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".dbt_docs.", dir=dest.parent))
+    for name in DOCS_FILES:
+        shutil.copy2(source / name, staging / name)
+    staging.chmod(0o755)
+    old = dest.with_name(dest.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        dest.rename(old)
+    staging.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+    log.info("dbt docs published to %s", dest)
+    return dest
+
+
+def generate_docs() -> Path:
+    """``dbt docs generate`` (needs the warehouse for the catalog) into a scratch target, then publish."""
+    with tempfile.TemporaryDirectory(prefix="dbt_docs_") as tmp:
+        _run_dbt(["docs", "generate", "--target-path", tmp])
+        return publish_docs(tmp)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    command = argv[0] if argv else ""
+    try:
+        if command == "manifest":
+            print(generate_manifest())
+        elif command == "docs":
+            print(generate_docs())
+        elif command == "docs-config":
+            print(docs_projects_config())
+        elif command == "paths":
+            for name, value in (("project", project_dir()), ("dbt", dbt_executable()),
+                                ("manifest", manifest_path()), ("rendered", render_manifest_path()),
+                                ("profiles", profiles_yml()), ("docs", docs_dir())):
+                print(f"{name:<9} {value}")
+        else:
+            print(__doc__)
+            return 2
+    except DbtRunnerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
