@@ -1,0 +1,99 @@
+"""DAG integrity: every DAG imports, follows the house rules, and parses fast.
+
+A user would otherwise see: a DAG missing from the UI (import error), a backfill that silently does nothing
+(catchup off, zero-width intervals), or a scheduler slowed by heavy imports.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.dags.dag_rules import dag_files, violations
+
+REPO = Path(__file__).resolve().parents[2]
+DAGS = REPO / "dags"
+EXPECTED_DAGS = {
+    "smard_ingest", "tibber_ingest", "redispatch_ingest",
+    "eia_ingest", "caiso_ingest", "miso_ingest", "pjm_ingest", "spp_ingest", "nyiso_ingest",
+    "isone_ingest", "bpa_ingest", "ercot_ingest",
+}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_no_import_errors(dagbag) -> None:
+    assert dagbag.import_errors == {}, f"DAG files fail to import: {dagbag.import_errors}"
+
+
+def test_expected_dags_present(dagbag) -> None:
+    missing = {d for d in EXPECTED_DAGS if (DAGS / f"{d}.py").exists()} - set(dagbag.dag_ids)
+    assert not missing, f"DAG files present but DAG not loaded: {missing}"
+
+
+def test_every_dag_follows_the_house_rules(dagbag) -> None:
+    assert dagbag.dags, "no DAGs found"
+    report = {}
+    for dag_id, dag in dagbag.dags.items():
+        problems = violations(dag, Path(dag.fileloc).read_text())
+        if problems:
+            report[dag_id] = problems
+    assert report == {}
+
+
+def test_no_dag_file_is_named_like_a_dbt_plugin() -> None:
+    assert not list(DAGS.glob("dbt_*.py")), "dbt's plugin discovery imports dbt_*.py files"
+
+
+@pytest.mark.parametrize("path", dag_files(DAGS), ids=lambda p: p.name)
+def test_dag_file_imports_in_under_a_second(path: Path) -> None:
+    """Measured in a fresh interpreter after Airflow's own import, so only the DAG file's cost counts."""
+    code = textwrap.dedent(f"""
+        import time, runpy, airflow.sdk
+        t = time.perf_counter()
+        runpy.run_path({str(path)!r})
+        print(time.perf_counter() - t)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"})
+    seconds = float(out.stdout.strip().splitlines()[-1])
+    assert seconds < 1.0, f"{path.name} takes {seconds:.2f}s to import"
+
+
+BROKEN_DAG = '''
+from airflow.sdk import dag, task
+
+@dag(schedule="0 * * * *", tags=["extract"], default_args={"retries": 0})
+def broken_ingest():
+    @task
+    def pull():
+        return 1
+    pull()
+
+broken_ingest()
+'''
+
+
+def test_rules_catch_a_broken_dag(tmp_path: Path) -> None:
+    """The checks above can fail: a DAG with a plain cron string, no catchup, no owner, no retries."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    (tmp_path / "broken_ingest.py").write_text(BROKEN_DAG)
+    bag = DagBag(dag_folder=str(tmp_path))
+    dag = bag.dags["broken_ingest"]
+    problems = violations(dag, BROKEN_DAG)
+    assert "catchup not set explicitly" in problems
+    assert any("CronDataIntervalTimetable" in p for p in problems)
+    assert any("retries 0 < 2" in p for p in problems)
+    assert any("no owner" in p for p in problems)
+    assert any("no exponential backoff" in p for p in problems)

@@ -1,0 +1,408 @@
+"""transform_warehouse: scheduled on raw data arrival, renders every dbt node as a task, parses fast, keeps
+working (visibly) without a manifest, and publishes dbt docs where Airflow's UI serves them.
+
+Rendering is checked on a small dbt project written here (a source with freshness, a seed, a snapshot, two
+models, data tests), so these tests do not depend on how far the real project has come; the real project's
+manifest is checked for a one-to-one mapping of its nodes to tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.dags.dag_rules import violations
+
+REPO = Path(__file__).resolve().parents[2]
+DAG_FILE = REPO / "dags" / "transform_warehouse.py"
+
+# --- a small dbt project exercising every node type Cosmos renders -------------------------------------------
+MINI_PROJECT: dict[str, str] = {
+    "dbt_project.yml": """
+        name: mini
+        version: "1.0.0"
+        config-version: 2
+        profile: mini
+        models:
+          mini:
+            +materialized: view
+            marts:
+              +materialized: table
+        seeds:
+          mini:
+            +schema: seeds
+        """,
+    "profiles.yml": """
+        mini:
+          target: dev
+          outputs:
+            dev:
+              type: postgres
+              host: "{{ env_var('DBT_HOST', '127.0.0.1') }}"
+              port: "{{ env_var('DBT_PORT', '5432') | as_number }}"
+              user: "{{ env_var('DBT_USER', 'gridcarbon_transformer') }}"
+              password: "{{ env_var('DBT_PASSWORD', '') }}"
+              dbname: "{{ env_var('DBT_DATABASE', 'gridcarbon') }}"
+              schema: mini
+              threads: 1
+        """,
+    "seeds/fuel_factors.csv": """
+        fuel,g_per_kwh
+        lignite,1100
+        photovoltaics,45
+        """,
+    "models/_sources.yml": """
+        sources:
+          - name: raw_mini
+            schema: raw_mini
+            loaded_at_field: _loaded_at
+            freshness:
+              warn_after: {count: 365, period: day}
+            tables:
+              - name: readings
+              - name: notes
+                freshness: null
+        """,
+    "models/stg_readings.sql": """
+        select reading_id, fuel, kwh from {{ source('raw_mini', 'readings') }}
+        """,
+    "models/marts/fct_emissions.sql": """
+        select r.reading_id, r.fuel, r.kwh * f.g_per_kwh / 1000.0 as emissions_kg
+        from {{ ref('stg_readings') }} as r
+        inner join {{ ref('fuel_factors') }} as f on f.fuel = r.fuel
+        """,
+    "models/_models.yml": """
+        models:
+          - name: stg_readings
+            columns:
+              - name: reading_id
+                data_tests: [not_null, unique]
+          - name: fct_emissions
+            columns:
+              - name: emissions_kg
+                data_tests: [not_null]
+              - name: fuel
+                data_tests:
+                  - relationships:
+                      arguments:
+                        to: ref('fuel_factors')
+                        field: fuel
+        """,
+    "snapshots/readings_snapshot.yml": """
+        snapshots:
+          - name: readings_snapshot
+            relation: ref('stg_readings')
+            config:
+              schema: snapshots
+              unique_key: reading_id
+              strategy: check
+              check_cols: all
+        """,
+}
+
+
+def write_mini_project(root: Path) -> Path:
+    for relative, text in MINI_PROJECT.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
+def dbt_env(project: Path, **extra: str) -> dict[str, str]:
+    """Environment pointing ``gridcarbon.dbt_runner`` (and so the DAG file) at another dbt project."""
+    return {
+        "GRIDCARBON_DBT_PROJECT_DIR": str(project),
+        "GRIDCARBON_DBT_MANIFEST": str(project / "target" / "manifest.json"),
+        "AIRFLOW__COSMOS__ENABLE_CACHE": "False",
+        **extra,
+    }
+
+
+def parse_manifest(project: Path) -> Path:
+    env = {**os.environ, **dbt_env(project)}
+    subprocess.run([sys.executable, "-m", "gridcarbon.dbt_runner", "manifest"], env=env, check=True,
+                   capture_output=True, text=True)
+    return project / "target" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def mini_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = write_mini_project(tmp_path_factory.mktemp("mini_dbt"))
+    parse_manifest(project)
+    return project
+
+
+def load_dag(env: dict[str, str]) -> Any:
+    """Execute the DAG file the way the DAG processor does, with ``env`` set."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return runpy.run_path(str(DAG_FILE))["dag"]
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def mini_dag(mini_project: Path) -> Any:
+    return load_dag(dbt_env(mini_project))
+
+
+def _task_ids(dag: Any) -> set[str]:
+    return {t.task_id for t in dag.tasks}
+
+
+# --- schedule -------------------------------------------------------------------------------------------------
+
+def test_scheduled_on_any_raw_table_landing(mini_dag: Any) -> None:
+    """Data arrival triggers transformation: one raw table updated is enough (any-of, not all-of)."""
+    from airflow.sdk import AssetAny
+
+    from gridcarbon.dag_defaults import asset_uri
+    from gridcarbon.sources import all_raw_tables
+
+    condition = mini_dag.timetable.asset_condition
+    assert isinstance(condition, AssetAny)
+    uris = {a.uri for a in condition.objects}
+    expected = {asset_uri(t.schema, t.name) for t in all_raw_tables()}
+    assert expected and uris == expected
+    assert "postgres://warehouse:5432/gridcarbon/raw_tibber/homes" in uris
+
+
+def test_dag_settings(mini_dag: Any) -> None:
+    assert mini_dag.dag_id == "transform_warehouse"
+    assert mini_dag.catchup is False
+    assert mini_dag.max_active_runs == 1
+    assert set(mini_dag.tags) == {"transform", "dbt"}
+    assert "any raw table" in (mini_dag.doc_md or "").lower()
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+def test_every_dbt_node_type_is_a_task(mini_dag: Any) -> None:
+    """Source freshness, seed, snapshot, models and their tests each show up as a task, then the docs."""
+    ids = _task_ids(mini_dag)
+    assert "dbt.raw_mini_readings_source" in ids  # dbt source freshness
+    assert not any("notes" in i for i in ids)  # a source without freshness or tests is not a task
+    assert "dbt.fuel_factors_seed" in ids
+    assert "dbt.readings_snapshot_snapshot" in ids
+    assert {"dbt.stg_readings.run", "dbt.stg_readings.test", "dbt.fct_emissions.run", "dbt.fct_emissions.test"} <= ids
+    assert "dbt_docs" in ids
+
+    by_id = {t.task_id: t for t in mini_dag.tasks}
+    assert type(by_id["dbt.raw_mini_readings_source"]).__name__ == "DbtSourceLocalOperator"
+    assert type(by_id["dbt.fuel_factors_seed"]).__name__ == "DbtSeedLocalOperator"
+    assert type(by_id["dbt.readings_snapshot_snapshot"]).__name__ == "DbtSnapshotLocalOperator"
+    assert type(by_id["dbt.fct_emissions.run"]).__name__ == "DbtRunLocalOperator"
+    assert type(by_id["dbt.fct_emissions.test"]).__name__ == "DbtTestLocalOperator"
+
+
+def test_build_behavior_halves_the_dbt_invocations(mini_project: Path) -> None:
+    """GRIDCARBON_DBT_TEST_BEHAVIOR=build: one `dbt build` task per node, its tests inside (serial demo runs)."""
+    dag = load_dag(dbt_env(mini_project, GRIDCARBON_DBT_TEST_BEHAVIOR="build"))
+    ids = _task_ids(dag)
+    assert {"dbt.stg_readings_model_build", "dbt.fct_emissions_model_build", "dbt.fuel_factors_seed_build",
+            "dbt.readings_snapshot_snapshot_build", "dbt.raw_mini_readings_source"} <= ids, ids
+    assert not any(i.endswith(".test") for i in ids)
+    assert violations(dag, DAG_FILE.read_text()) == []
+
+
+def test_dependencies_follow_the_dbt_graph(mini_dag: Any) -> None:
+    by_id = {t.task_id: t for t in mini_dag.tasks}
+    assert "dbt.raw_mini_readings_source" in by_id["dbt.stg_readings.run"].upstream_task_ids
+    assert "dbt.stg_readings.test" in by_id["dbt.fct_emissions.run"].upstream_task_ids
+    assert "dbt.fuel_factors_seed" in by_id["dbt.fct_emissions.run"].upstream_task_ids
+    # a test with two parents runs once both are built, not inside the first parent's test task
+    detached = "dbt.relationships_fct_emissions_fuel__fuel__ref_fuel_factors__test"
+    assert {"dbt.fct_emissions.test", "dbt.fuel_factors_seed"} <= by_id[detached].upstream_task_ids
+    assert "relationships_fct_emissions_fuel" in str(by_id["dbt.fct_emissions.test"].exclude)
+    # the docs are regenerated after everything else
+    assert by_id["dbt_docs"].get_flat_relative_ids(upstream=True) == _task_ids(mini_dag) - {"dbt_docs"}
+
+
+def test_dbt_runs_from_its_own_virtualenv_with_the_env_var_profile(mini_dag: Any, mini_project: Path) -> None:
+    from gridcarbon import dbt_runner
+
+    run = next(t for t in mini_dag.tasks if t.task_id == "dbt.fct_emissions.run")
+    assert run.dbt_executable_path == str(dbt_runner.dbt_executable())
+    assert Path(run.dbt_executable_path).name == "dbt"
+    assert ".venv-dbt" in run.dbt_executable_path or os.environ.get("GRIDCARBON_DBT_EXECUTABLE")
+    assert str(run.invocation_mode).lower().endswith("subprocess")
+    assert run.profile_config.profiles_yml_filepath == mini_project / "profiles.yml"
+    assert run.profile_config.profile_mapping is None
+    # no secret in the rendered task arguments
+    assert "password" not in json.dumps({k: str(v) for k, v in vars(run).items()}).lower().replace(
+        "dbt_password", "")
+
+
+def test_cosmos_tasks_follow_the_house_rules(mini_dag: Any) -> None:
+    """Owner, retries >= 2 and exponential backoff reach every Cosmos-generated task (via default_args)."""
+    assert violations(mini_dag, DAG_FILE.read_text()) == []
+
+
+def test_real_project_nodes_map_one_to_one_to_tasks() -> None:
+    """Every model, seed, snapshot and freshness-checked source of the real project's manifest is a task."""
+    from gridcarbon import dbt_runner
+
+    manifest = dbt_runner.manifest_path()
+    if not manifest.exists():
+        parse_manifest(dbt_runner.project_dir())
+    dag = load_dag({"AIRFLOW__COSMOS__ENABLE_CACHE": "False"})
+    data = json.loads(manifest.read_text())
+    ids = _task_ids(dag)
+    expected = set()
+    for node in data["nodes"].values():
+        if node["package_name"] != dbt_runner.project_name():
+            continue
+        kind, name = node["resource_type"], node["name"]
+        verb = {"model": "run", "seed": "seed", "snapshot": "snapshot"}.get(kind)
+        if verb and node["config"].get("materialized") != "ephemeral":
+            # a task group (run + test) when the node has data tests, a plain task otherwise
+            grouped = f"dbt.{name}.{verb}"
+            expected.add(grouped if grouped in ids else f"dbt.{name}_{verb}")
+    for source in data["sources"].values():
+        if source["package_name"] == dbt_runner.project_name() and source.get("freshness") and any(
+                (source["freshness"].get(k) or {}).get("count") for k in ("warn_after", "error_after")):
+            expected.add(f"dbt.{source['source_name']}_{source['name']}_source")
+    assert expected <= ids, f"dbt nodes without a task: {sorted(expected - ids)}"
+    assert violations(dag, DAG_FILE.read_text()) == []
+
+
+def test_slim_manifest_renders_the_same_dag(mini_project: Path, mini_dag: Any) -> None:
+    """The slim copy Cosmos renders from (no macros/SQL) yields exactly the DAG the full manifest does."""
+    import shutil
+
+    from gridcarbon import dbt_runner
+
+    slim = mini_project / "target" / dbt_runner.SLIM_MANIFEST_NAME
+    full = mini_project / "target" / "manifest.json"
+    assert slim.stat().st_size < full.stat().st_size / 2
+    copy = mini_project.parent / "full_only"
+    shutil.copytree(mini_project, copy)
+    (copy / "target" / dbt_runner.SLIM_MANIFEST_NAME).unlink()
+    from_full = load_dag(dbt_env(copy))
+    assert _task_ids(from_full) == _task_ids(mini_dag)
+    assert {t.task_id: sorted(t.upstream_task_ids) for t in from_full.tasks} == {
+        t.task_id: sorted(t.upstream_task_ids) for t in mini_dag.tasks}
+
+
+def test_a_newer_full_manifest_wins_over_a_stale_slim_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Someone ran `dbt build` by hand: dbt rewrote manifest.json, the slim copy is stale and is not used."""
+    from gridcarbon import dbt_runner
+
+    target = tmp_path / "target"
+    target.mkdir()
+    slim, full = target / dbt_runner.SLIM_MANIFEST_NAME, target / "manifest.json"
+    slim.write_text("{}")
+    full.write_text("{}")
+    os.utime(slim, (1_000_000, 1_000_000))
+    monkeypatch.setenv("GRIDCARBON_DBT_MANIFEST", str(full))
+    assert dbt_runner.render_manifest_path() == full
+    os.utime(slim, None)
+    assert dbt_runner.render_manifest_path() == slim
+
+
+# --- without a manifest -----------------------------------------------------------------------------------------
+
+def test_missing_manifest_renders_a_placeholder_not_an_import_error(tmp_path: Path) -> None:
+    dag = load_dag({"GRIDCARBON_DBT_MANIFEST": str(tmp_path / "absent" / "manifest.json")})
+    assert _task_ids(dag) == {"dbt_manifest_missing"}
+    assert violations(dag, DAG_FILE.read_text()) == []
+
+
+def test_placeholder_writes_the_manifest_and_fails_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from gridcarbon import dbt_runner
+
+    project = write_mini_project(tmp_path / "proj")
+    for key, value in dbt_env(project).items():
+        monkeypatch.setenv(key, value)
+    assert not dbt_runner.manifest_available()
+    with pytest.raises(AirflowFailException, match="next DAG parse"):
+        dbt_runner.manifest_missing()
+    assert dbt_runner.manifest_available()
+
+
+# --- parse time -------------------------------------------------------------------------------------------------
+
+def test_dag_file_renders_the_real_project_in_under_a_second() -> None:
+    """The integrity test measures the same with whatever manifest is present; this one makes sure there is one."""
+    from gridcarbon import dbt_runner
+
+    if not dbt_runner.manifest_available():
+        parse_manifest(dbt_runner.project_dir())
+    code = textwrap.dedent(f"""
+        import time, runpy, airflow.sdk
+        t = time.perf_counter()
+        dag = runpy.run_path({str(DAG_FILE)!r})["dag"]
+        print(len(dag.tasks), time.perf_counter() - t)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    tasks, seconds = out.stdout.strip().splitlines()[-1].split()
+    assert int(tasks) >= 2
+    assert float(seconds) < 1.0, f"transform_warehouse.py takes {float(seconds):.2f}s to parse"
+
+
+# --- dbt docs in the Airflow UI -----------------------------------------------------------------------------------
+
+@pytest.fixture()
+def docs_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from gridcarbon import dbt_runner
+
+    docs = tmp_path / "dbt_docs"
+    monkeypatch.setenv("GRIDCARBON_DBT_DOCS_DIR", str(docs))
+    monkeypatch.setenv("AIRFLOW__COSMOS__DBT_DOCS_PROJECTS", dbt_runner.docs_projects_config())
+    yield docs
+
+
+def test_publish_docs_replaces_the_site_in_one_step(docs_site: Path, tmp_path: Path) -> None:
+    from gridcarbon import dbt_runner
+
+    project = tmp_path / "run"
+    (project / "target").mkdir(parents=True)
+    for name, body in (("index.html", "<html><head></head>v1</html>"), ("manifest.json", "{}"),
+                       ("catalog.json", "{}")):
+        (project / "target" / name).write_text(body)
+    dbt_runner.publish_docs(project)
+    assert (docs_site / "index.html").read_text().endswith("v1</html>")
+    (project / "target" / "index.html").write_text("<html><head></head>v2</html>")
+    dbt_runner.publish_docs(str(project))
+    assert (docs_site / "index.html").read_text().endswith("v2</html>")
+    assert sorted(p.name for p in docs_site.parent.iterdir() if p.name.startswith(".dbt_docs")) == []
+    (project / "target" / "catalog.json").unlink()
+    with pytest.raises(dbt_runner.DbtRunnerError, match=r"catalog\.json"):
+        dbt_runner.publish_docs(project)
+    assert (docs_site / "index.html").read_text().endswith("v2</html>")  # the old site stays up
+
+
+def test_cosmos_plugin_serves_the_published_docs(docs_site: Path, tmp_path: Path) -> None:
+    """What the Airflow API server mounts under /cosmos (Cosmos' Airflow 3 plugin, Browse menu entry)."""
+    from cosmos.plugin.airflow3 import CosmosAF3Plugin, create_cosmos_fastapi_app
+    from fastapi.testclient import TestClient
+
+    docs_site.mkdir()
+    (docs_site / "index.html").write_text("<html><head></head><body>gridcarbon dbt docs</body></html>")
+    (docs_site / "manifest.json").write_text('{"metadata": {"project_name": "gridcarbon"}}')
+    (docs_site / "catalog.json").write_text('{"nodes": {}}')
+    client = TestClient(create_cosmos_fastapi_app())
+    page = client.get("/gridcarbon/dbt_docs_index.html")
+    assert page.status_code == 200 and "gridcarbon dbt docs" in page.text
+    assert client.get("/gridcarbon/manifest.json").json()["metadata"]["project_name"] == "gridcarbon"
+    assert client.get("/gridcarbon/catalog.json").status_code == 200
+    views = CosmosAF3Plugin().external_views
+    assert any(v["name"] == "dbt Docs (gridcarbon)" and v["href"].endswith("/cosmos/gridcarbon/dbt_docs_index.html")
+               for v in views)

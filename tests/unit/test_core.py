@@ -1,0 +1,136 @@
+"""Core helpers every source relies on: connections, windows, COPY serialisation, HTTP errors and retries."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from gridcarbon.connections import resolve_endpoint
+from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError, SourceUnavailableError
+from gridcarbon.http import build_session, fetch, json_body, redact
+from gridcarbon.intervals import Window, parse_utc, window_from_context
+from gridcarbon.warehouse import LoadError, copy_buffer
+
+UTC = UTC
+
+
+def test_undefined_connection_falls_back_to_the_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user who defines no `smard` connection talks to smard.de itself."""
+    monkeypatch.delenv("AIRFLOW_CONN_SMARD", raising=False)
+    endpoint = resolve_endpoint("smard", "https://www.smard.de/app/")
+    assert endpoint.base_url == "https://www.smard.de/app"
+    assert endpoint.password is None
+
+
+def test_json_connection_points_a_source_at_a_mirror_and_hides_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connection host is the base URL; the credential never shows up in repr/logs."""
+    monkeypatch.setenv("AIRFLOW_CONN_EIA", json.dumps({"conn_type": "http", "host": "http://127.0.0.1:9/eia/v2",
+                                                      "password": "s3cret-key"}))
+    endpoint = resolve_endpoint("eia", "https://api.eia.gov/v2")
+    assert endpoint.base_url == "http://127.0.0.1:9/eia/v2"
+    assert endpoint.password == "s3cret-key"
+    assert "s3cret-key" not in repr(endpoint)
+    assert endpoint.url("electricity/rto/fuel-type-data/data/") == (
+        "http://127.0.0.1:9/eia/v2/electricity/rto/fuel-type-data/data/")
+
+
+def test_uri_connection_with_host_schema_and_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow's URI form works too: https://user:pass@host:port/path."""
+    monkeypatch.setenv("AIRFLOW_CONN_ISONE", "https://me:p%40ss@mirror.example:8443/isone")
+    endpoint = resolve_endpoint("isone", "https://webservices.iso-ne.com/api/v1.1")
+    assert endpoint.base_url == "https://mirror.example:8443/isone"
+    assert (endpoint.login, endpoint.password) == ("me", "p@ss")
+
+
+def test_redact_removes_api_keys_from_urls() -> None:
+    """The EIA key is a query parameter: error messages and logs show *** instead."""
+    assert redact("https://api.eia.gov/v2/x?api_key=ABC123&length=5000") == (
+        "https://api.eia.gov/v2/x?api_key=***&length=5000")
+
+
+def test_window_from_data_interval_and_from_manual_conf() -> None:
+    """Scheduled runs use their data interval; a manual run can widen it with conf."""
+    start = datetime(2025, 3, 30, 0, tzinfo=UTC)
+    ctx = {"data_interval_start": start, "data_interval_end": start + timedelta(hours=1),
+           "dag_run": SimpleNamespace(conf={})}
+    assert window_from_context(ctx) == Window(start, start + timedelta(hours=1))
+    ctx["dag_run"] = SimpleNamespace(conf={"window_start": "2025-03-01", "window_end": "2025-04-01T00:00:00+02:00"})
+    window = window_from_context(ctx)
+    assert window.start == datetime(2025, 3, 1, tzinfo=UTC)
+    assert window.end == datetime(2025, 3, 31, 22, tzinfo=UTC)
+
+
+def test_window_rejects_empty_or_half_given_conf() -> None:
+    """A typo in the conf fails the run with a message instead of loading nothing."""
+    with pytest.raises(ValueError, match="empty window"):
+        Window(parse_utc("2025-01-02"), parse_utc("2025-01-01"))
+    with pytest.raises(ValueError, match="both window_start and window_end"):
+        window_from_context({"dag_run": SimpleNamespace(conf={"window_start": "2025-01-01"})})
+
+
+def test_copy_buffer_escapes_text_and_writes_null() -> None:
+    """Plant names with tabs or backslashes survive COPY; None becomes NULL, not an empty string."""
+    ts = datetime(2024, 1, 2, 8, tzinfo=UTC)
+    text = copy_buffer([("a\tb\\c", None, ts, 1.5, True)]).getvalue()
+    assert text == "a\\tb\\\\c\t\\N\t2024-01-02T08:00:00+00:00\t1.5\tt\n"
+    with pytest.raises(LoadError, match="naive datetime"):
+        copy_buffer([(datetime(2024, 1, 1),)]).getvalue()
+
+
+def _fault(server, **spec) -> None:
+    import requests
+
+    requests.post(server.base_url + "/_faults", json=spec, timeout=5).raise_for_status()
+
+
+def test_http_retries_429_with_retry_after_then_succeeds(replay_server) -> None:
+    """A rate-limited API answers 429 twice: the session waits (Retry-After) and the third try succeeds."""
+    import requests
+
+    requests.delete(replay_server.base_url + "/_requests", timeout=5)
+    _fault(replay_server, source="nosuchsource", path_contains="/ping", status=429, times=2, retry_after=0)
+    session = build_session(backoff=0.0)
+    with pytest.raises(SourceError, match="HTTP 404"):  # after the two 429s: the real (404) answer
+        fetch(session, replay_server.source_url("nosuchsource", "/ping"), source="nosuchsource")
+    log = requests.get(replay_server.base_url + "/_requests", timeout=5).json()
+    assert [r["path"] for r in log if r["source"] == "nosuchsource"] == ["/ping"] * 3
+
+
+def test_http_gives_up_on_persistent_503_with_a_clear_error(replay_server) -> None:
+    """After the retries, the user sees source, URL and interval in the task log."""
+    _fault(replay_server, source="flaky", path_contains="/data", status=503, times=10, retry_after=0)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with pytest.raises(SourceUnavailableError) as err:
+        fetch(build_session(retries=2, backoff=0.0), replay_server.source_url("flaky", "/data"), source="flaky",
+              start=start, end=start + timedelta(hours=1))
+    message = str(err.value)
+    assert "HTTP 503 after retries" in message and "source=flaky" in message
+    assert "interval=[2025-01-01T00:00:00+00:00, 2025-01-01T01:00:00+00:00)" in message
+    import requests
+
+    requests.delete(replay_server.base_url + "/_faults", timeout=5)
+
+
+def test_http_401_fails_at_once_naming_the_connection(replay_server) -> None:
+    """A wrong token is not retried: the message says which Airflow connection to fix."""
+    import requests
+
+    requests.delete(replay_server.base_url + "/_requests", timeout=5)
+    _fault(replay_server, source="locked", path_contains="/x", status=401, times=5)
+    with pytest.raises(SourceAuthError, match="Airflow connection 'locked'"):
+        fetch(build_session(backoff=0.0), replay_server.source_url("locked", "/x?api_key=SECRET"), source="locked")
+    log = requests.get(replay_server.base_url + "/_requests", timeout=5).json()
+    assert len([r for r in log if r["source"] == "locked"]) == 1
+    requests.delete(replay_server.base_url + "/_faults", timeout=5)
+
+
+def test_json_body_names_the_url_on_malformed_json(replay_server) -> None:
+    """An HTML error page instead of JSON becomes a MalformedPayloadError with the URL, key redacted."""
+    _fault(replay_server, source="html", path_contains="/page", status=200, times=1, body="<html>oops</html>")
+    response = fetch(build_session(), replay_server.source_url("html", "/page?api_key=SECRET"), source="html")
+    with pytest.raises(MalformedPayloadError) as err:
+        json_body(response, source="html")
+    assert "api_key=***" in str(err.value) and "SECRET" not in str(err.value)
