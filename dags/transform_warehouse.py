@@ -1,9 +1,16 @@
 """### transform_warehouse: raw -> staging -> intermediate -> marts, whenever raw data lands
 
 The dbt project in `dbt_project/`, rendered by [Cosmos](https://astronomer.github.io/astronomer-cosmos/) into one
-Airflow task per dbt node: source freshness checks (`*_source`), seeds, snapshots and models (`*.run`), each
-followed by its data tests (`*.test`). A last task, `dbt_docs`, regenerates the dbt docs site, served in the
-Airflow UI under **Browse → dbt Docs (gridcarbon)**.
+Airflow task per dbt node (group `dbt`): seeds, snapshots and models (`*.run`), each followed by its data tests
+(`*.test`). A last task, `dbt_docs`, regenerates the dbt docs site, served in the Airflow UI under
+**Browse → dbt Docs (gridcarbon)**.
+
+**Source freshness alerts, it does not gate.** Group `freshness` runs `dbt source freshness` once per raw
+source, beside the dbt graph. A source past its `error_after` turns its task red and the run `failed`, but
+every model still builds: the marts are keyed by interval and never forward-fill, so a stale source only
+leaves its own newest intervals missing (`PENDING`), while one ISO outage or a source a deployment does not
+use (no EIA key) must not stop the German household numbers. List the sources you do not load in
+`GRIDCARBON_DBT_FRESHNESS_EXCLUDE` (e.g. `raw_eia,raw_iso`).
 
 **Schedule: any raw table landing.** The DAG runs when *any* raw table's asset is updated (an `AssetAny` over
 every raw table of `gridcarbon.sources.all_raw_tables()`), not when *all* of them are: sources publish on
@@ -45,21 +52,24 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     if dbt_runner.manifest_available():
+        from airflow.sdk import TaskGroup
         from cosmos import DbtTaskGroup
-        from cosmos.operators.local import DbtDocsLocalOperator
+        from cosmos.operators.local import DbtDocsLocalOperator, DbtSourceLocalOperator
 
         configs = dbt_runner.cosmos_configs()
+        dbt_command = {
+            "project_dir": str(dbt_runner.project_dir()),
+            "profile_config": configs["profile_config"],
+            "dbt_executable_path": str(dbt_runner.dbt_executable()),
+            "invocation_mode": configs["execution_config"].invocation_mode,
+            "install_deps": configs["project_config"].install_dbt_deps,
+        }
         dbt = DbtTaskGroup(group_id="dbt", **configs)
-        docs = DbtDocsLocalOperator(
-            task_id="dbt_docs",
-            project_dir=str(dbt_runner.project_dir()),
-            profile_config=configs["profile_config"],
-            dbt_executable_path=str(dbt_runner.dbt_executable()),
-            invocation_mode=configs["execution_config"].invocation_mode,
-            install_deps=configs["project_config"].install_dbt_deps,
-            callback=dbt_runner.publish_docs,
-        )
+        docs = DbtDocsLocalOperator(task_id="dbt_docs", callback=dbt_runner.publish_docs, **dbt_command)
         dbt >> docs
+        with TaskGroup("freshness", tooltip="dbt source freshness per raw source: alerts, never blocks a model"):
+            for source in dbt_runner.freshness_sources():
+                DbtSourceLocalOperator(task_id=source, select=f"source:{source}", **dbt_command)
     else:
         from airflow.providers.standard.operators.python import PythonOperator
 

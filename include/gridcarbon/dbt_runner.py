@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gridcarbon.settings import REPO_ROOT, env_str
+from gridcarbon.settings import REPO_ROOT, env_list, env_str
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +167,35 @@ def cosmos_configs() -> dict[str, Any]:
         # a test with several parents (relationships, singular tests across models) gets its own task after all
         # of them; otherwise the first parent's test task would run it against models not built yet
         should_detach_multiple_parents_tests=True,
-        # a `dbt source freshness` task for every source that declares freshness (or has tests)
-        source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS,
+        # no source tasks inside the graph: Cosmos would make each freshness check a parent of its staging
+        # models, so one stale or never-loaded source (an ISO outage, no EIA key) would stop every mart.
+        # Freshness runs beside the graph instead (freshness_sources(), the DAG's `freshness` group).
+        source_rendering_behavior=SourceRenderingBehavior.NONE,
     )
     return {"project_config": project, "profile_config": profile, "execution_config": execution,
             "render_config": render}
+
+
+FRESHNESS_EXCLUDE_ENV = "GRIDCARBON_DBT_FRESHNESS_EXCLUDE"
+
+
+def declares_freshness(source: dict[str, Any]) -> bool:
+    """A manifest source entry with a warn_after or error_after count (``freshness: null`` opts a table out)."""
+    freshness = source.get("freshness") or {}
+    return any((freshness.get(key) or {}).get("count") for key in ("warn_after", "error_after"))
+
+
+def freshness_sources() -> list[str]:
+    """The dbt sources (``source:<name>`` groups) with at least one table declaring freshness, read from the
+    rendering manifest, minus those listed in ``GRIDCARBON_DBT_FRESHNESS_EXCLUDE`` (comma-separated: the
+    sources a deployment does not load, e.g. ``raw_eia`` without an EIA key). One check task per source."""
+    path = render_manifest_path()
+    if not path.is_file():
+        return []
+    excluded = set(env_list(FRESHNESS_EXCLUDE_ENV, []))
+    sources = json.loads(path.read_text()).get("sources", {}).values()
+    return sorted({s["source_name"] for s in sources
+                   if s.get("package_name") == project_name() and declares_freshness(s)} - excluded)
 
 
 def manifest_missing() -> None:

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,8 +222,22 @@ def real_project_ready() -> str | None:
 @pytest.mark.e2e
 def test_mini_project_runs_through_airflow(airflow_home: dict[str, str], warehouse_db: str, admin_conn: Any,
                                           pg_server: tuple[str, str, str], tmp_path: Path) -> None:
-    """Every Cosmos task type runs for real: source freshness, seed, snapshot, model runs, tests, docs."""
+    """Every Cosmos task type runs for real: source freshness, seed, snapshot, model runs, tests, docs.
+
+    A second source was never loaded (an empty table, as for a deployment without an EIA key): what the user
+    sees is its freshness task red and the run `failed`, while every model, test and the docs still ran green.
+    """
     project = write_mini_project(tmp_path / "mini")
+    (project / "models" / "_stale_sources.yml").write_text(textwrap.dedent("""
+        sources:
+          - name: raw_mini_stale
+            schema: raw_mini
+            loaded_at_field: _loaded_at
+            freshness:
+              error_after: {count: 1, period: hour}
+            tables:
+              - name: meter_reads
+        """))
     parse_manifest(project)
     with admin_conn.cursor() as cur:
         cur.execute("""
@@ -230,6 +245,7 @@ def test_mini_project_runs_through_airflow(airflow_home: dict[str, str], warehou
             create table raw_mini.readings (reading_id int primary key, fuel text, kwh numeric,
                                             _loaded_at timestamptz not null default now());
             create table raw_mini.notes (note text);
+            create table raw_mini.meter_reads (kwh numeric, _loaded_at timestamptz not null default now());
             insert into raw_mini.readings values (1, 'lignite', 2.0), (2, 'photovoltaics', 4.0);
             grant usage on schema raw_mini to gridcarbon_transformer;
             grant select on all tables in schema raw_mini to gridcarbon_transformer;
@@ -239,8 +255,10 @@ def test_mini_project_runs_through_airflow(airflow_home: dict[str, str], warehou
            "GRIDCARBON_DBT_DOCS_DIR": str(docs)}
     result = run_transform_dag(env)
     assert "import_errors" not in result, result.get("import_errors")
-    assert result["state"] == "success", f"failed tasks {failed_tasks(result)}\n{result['log']}"
-    assert set(result["tasks"]) >= {"dbt.raw_mini_readings_source", "dbt.fuel_factors_seed",
+    # every other task (freshness of the loaded source, seed, snapshot, models, tests, docs) succeeded
+    assert failed_tasks(result) == {"freshness.raw_mini_stale": "failed"}, result["log"]
+    assert result["state"] == "failed"  # the stale source is reported on the run, not hidden
+    assert set(result["tasks"]) >= {"freshness.raw_mini", "dbt.fuel_factors_seed",
                                     "dbt.readings_snapshot_snapshot", "dbt.fct_emissions.run",
                                     "dbt.fct_emissions.test", "dbt_docs"}
     with admin_conn.cursor() as cur:
@@ -274,7 +292,7 @@ def test_real_project_builds_through_airflow(airflow_home: dict[str, str], wareh
     result = run_transform_dag(env)
     assert "import_errors" not in result, result.get("import_errors")
     assert result["state"] == "success", f"failed tasks {failed_tasks(result)}\n{result['log']}"
-    assert any(t.endswith("_source") for t in result["tasks"]), "no source freshness task ran"
+    assert any(t.startswith("freshness.") for t in result["tasks"]), "no source freshness task ran"
     with admin_conn.cursor() as cur:
         cur.execute("select count(*) from information_schema.tables where table_schema = 'marts'")
         assert cur.fetchone()[0] > 0
