@@ -54,7 +54,7 @@ test: warehouse lint manifest  ## everything green: lint, unit, integration (rea
 	@$(ENV); $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 bench: warehouse  ## benchmarks printing ratios measured in one run
-	@$(ENV); for b in bench/bench_*.py; do $(VENV)/bin/python $$b; done
+	@$(ENV); status=0; for b in bench/bench_*.py; do $(VENV)/bin/python $$b || status=1; done; exit $$status
 
 docs: warehouse manifest  ## generate the dbt docs into .local/dbt_docs (also in Airflow: Browse > dbt Docs) and serve them on :8081
 	@$(ENV); $(VENV)/bin/python -m gridcarbon.dbt_runner docs && echo "dbt docs on http://localhost:8081" && exec $(VENV)/bin/python -m http.server 8081 --bind 127.0.0.1 --directory "$$GRIDCARBON_DBT_DOCS_DIR"

@@ -224,10 +224,6 @@ def built(foundation_db: str, pg_server: tuple[str, str, str], tmp_path_factory:
 
 
 # --------------------------------------------------------------------------------------------- tests
-def test_build_is_fast(built: tuple[Any, Path, float, str]) -> None:
-    assert built[2] < 120, f"dbt build of the foundation took {built[2]:.0f}s"
-
-
 def test_smard_generation_staging(built: tuple[Any, Path, float, str]) -> None:
     conn = built[0]
     rows = query(

@@ -146,20 +146,24 @@ def test_tibber_ingest_dag_run(tibber_defaults: None, run_dag: Any, admin_conn: 
 
 
 def test_tibber_ingest_with_invalid_token_fails_without_retries(tibber_defaults: None, run_dag: Any,
-                                                                admin_conn: Any,
+                                                                admin_conn: Any, replay_connections: Any,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a rejected token the run fails at once (no retries) and nothing is written."""
+    """With a rejected token the run fails after ONE request to Tibber (no HTTP retry, no task retry: an
+    expired token is not retried for hours) and nothing is written."""
     import json
-    import time
+    import os
+
+    from tests.integration.iso_helpers import replay_control
 
     monkeypatch.setenv("AIRFLOW_CONN_TIBBER", json.dumps({
-        "conn_type": "http", "host": json.loads(__import__("os").environ["AIRFLOW_CONN_TIBBER"])["host"],
+        "conn_type": "http", "host": json.loads(os.environ["AIRFLOW_CONN_TIBBER"])["host"],
         "password": "invalid"}))
     start, end = datetime(2025, 2, 1, tzinfo=UTC), datetime(2025, 2, 1, 1, tzinfo=UTC)
-    t0 = time.monotonic()
+    replay_control(replay_connections, "_requests", "DELETE")
     dag_run = run_dag("tibber_ingest", start, end)
     assert str(dag_run.state) in ("failed", "DagRunState.FAILED"), dag_run.state
-    assert time.monotonic() - t0 < 60
+    tibber_requests = [r for r in replay_control(replay_connections, "_requests") if r["source"] == "tibber"]
+    assert len(tibber_requests) == 1, tibber_requests
     with admin_conn.cursor() as cur:
         cur.execute("select count(*) from raw_tibber.consumption where interval_start_utc >= %s "
                     "and interval_start_utc < %s", (start - 48 * HOUR, end))
