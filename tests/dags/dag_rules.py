@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 DEFAULT_OWNERS = {"airflow", "", None}
@@ -47,7 +46,3 @@ def violations(dag: Any, source: str) -> list[str]:
         if task.retry_delay is None or task.retry_delay < timedelta(seconds=1):
             problems.append(f"task {task.task_id}: no retry delay")
     return problems
-
-
-def dag_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
