@@ -388,3 +388,31 @@ def test_a_later_factor_version_is_snapshotted_with_business_validity(built: tup
     counts = query(conn, "select count(*), count(distinct (household_id, resolution, interval_start_utc)) "
                          "from marts.fct_household_consumption")
     assert counts[0][0] == counts[0][1] == 3 + 4 + 1 + 23 + 25
+
+
+def test_changed_household_settings_reprocess_the_whole_history(built: tuple[Any, Path, float, str]) -> None:
+    """A user edits a household's settings: the next (incremental) run re-splits every interval of that household,
+    including intervals far older than the look-back (7 days before 2025-10-26: here 2025-03-30), and nothing
+    of the other household changes. The unconfigured home follows the default_* vars, so changing them changes
+    its settings; changing them back restores the original split."""
+    conn, work, _, dbname = built
+    unconfigured, ev_home = household_id(UNCONFIGURED_HOME), household_id(EV_HOME)
+    split_sql = ("select interval_start_utc, ev_kwh, household_kwh from marts.fct_household_consumption "
+                 "where household_id = %s order by interval_start_utc")
+    assert {r[1] for r in query(conn, split_sql, (unconfigured,))} == {Decimal(0)}  # defaults: no EV
+    ev_home_before = query(conn, split_sql, (ev_home,))
+    selection = ["build", "--select", *FOUNDATION_SELECTION, "--indirect-selection", "cautious"]
+
+    run_dbt(selection, work, dbname, vars_={"default_has_ev": True, "default_ev_power_kw": 0.4})
+    rows = query(conn, split_sql, (unconfigured,))
+    assert len(rows) == 23 + 25
+    # 0.5 kWh in an hour = 0.5 kW > 0.4 kW: single_ev_cap gives 0.4 kWh to the EV, on both DST days
+    assert {(r[0].date().month, r[1], r[2]) for r in rows} == {(3, Decimal("0.4"), Decimal("0.1")),
+                                                              (10, Decimal("0.4"), Decimal("0.1"))}
+    assert query(conn, split_sql, (ev_home,)) == ev_home_before
+
+    run_dbt(selection, work, dbname)
+    assert {r[1] for r in query(conn, split_sql, (unconfigured,))} == {Decimal(0)}
+    counts = query(conn, "select count(*), count(distinct (household_id, resolution, interval_start_utc)) "
+                         "from marts.fct_household_consumption")
+    assert counts[0][0] == counts[0][1] == 3 + 4 + 1 + 23 + 25

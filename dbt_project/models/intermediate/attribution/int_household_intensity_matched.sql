@@ -27,6 +27,7 @@ with consumption as (
         household_kwh,
         flags as consumption_flags,
         control_area,
+        settings_fingerprint,
         {{ utc_hour_start('interval_start_utc') }} as hour_start_utc
     from {{ ref('fct_household_consumption') }}
 ),
@@ -130,6 +131,7 @@ models as (
         matched.ev_kwh,
         matched.household_kwh,
         matched.consumption_flags,
+        matched.settings_fingerprint,
         model_rows.model,
         model_rows.region_used,
         model_rows.intensity_resolution,
@@ -230,5 +232,6 @@ select
         "model_flags",
         "case when model_status <> 'OK' then array[model_status] end",
     ]) }} as flags,
-    coalesce(factor_ids, array[]::text[]) as factor_ids
+    coalesce(factor_ids, array[]::text[]) as factor_ids,
+    settings_fingerprint
 from models

@@ -61,6 +61,7 @@ with_power as (
         households.ev_split_rule,
         households.control_area,
         households.timezone,
+        households.settings_fingerprint,
         consumption._loaded_at
     from consumption
     inner join households
@@ -124,5 +125,6 @@ select
     has_ev,
     ev_power_kw,
     ev_split_rule,
+    settings_fingerprint,
     _loaded_at as source_loaded_at
 from with_ev_power

@@ -1,9 +1,10 @@
 {#
     Household grid import per interval split into EV and household load (DOMAIN 2). Incremental: each run
     re-processes the last var incremental_lookback_days days before the current maximum interval, plus any
-    interval whose raw row was loaded after the last processed load (backfills, revisions). Changing a
-    household's settings (seed household_settings) needs `dbt build --full-refresh -s fct_household_consumption`.
+    interval whose raw row was loaded after the last processed load (backfills, revisions), plus every
+    interval of a household whose settings changed (macro households_with_changed_settings).
 #}
+-- depends_on: {{ ref('int_households_configured') }}
 {{
     config(
         materialized='incremental',
@@ -30,6 +31,7 @@ split as (
                 select coalesce(max(processed.source_loaded_at), '-infinity'::timestamptz)
                 from {{ this }} as processed
             )
+            or {{ households_with_changed_settings('split_rows.household_id') }}
     {%- endif %}
 )
 
@@ -47,5 +49,6 @@ select
     control_area,
     timezone,
     ev_split_rule,
-    source_loaded_at
+    source_loaded_at,
+    settings_fingerprint
 from split

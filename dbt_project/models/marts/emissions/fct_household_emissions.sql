@@ -8,11 +8,15 @@
 }}
 -- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,
 -- split into EV and household parts with the same intensity; rd_* = "of which caused by redispatch"
--- (locality only). Incremental with the look-back of var('incremental_lookback_days').
+-- (locality only). Incremental with the look-back of var('incremental_lookback_days'), plus every interval of
+-- a household whose settings changed (macro households_with_changed_settings).
+-- depends_on: {{ ref('int_households_configured') }}
 with household_intensity as (
     select * from {{ ref('int_household_intensity_matched') }}
     {%- if is_incremental() %}
-        where {{ attribution_lookback_predicate('interval_start_utc') }}
+        where
+            {{ attribution_lookback_predicate('interval_start_utc') }}
+            or {{ households_with_changed_settings('household_id') }}
     {%- endif %}
 )
 
@@ -37,5 +41,6 @@ select
     marginal_fuel,
     status,
     flags,
-    factor_ids
+    factor_ids,
+    settings_fingerprint
 from household_intensity
