@@ -46,3 +46,55 @@ def violations(dag: Any, source: str) -> list[str]:
         if task.retry_delay is None or task.retry_delay < timedelta(seconds=1):
             problems.append(f"task {task.task_id}: no retry delay")
     return problems
+
+
+# Parse-time hygiene, checked without a clock: the DAG processor re-executes every file every 30 s, so a DAG
+# file must not reach the network or a database at module level, nor import the heavy or wrong-virtualenv
+# modules below (dbt lives in its own virtualenv; database drivers belong inside tasks). How long parsing
+# takes is measured in bench/bench_dag_parse.py.
+PARSE_TIME_FORBIDDEN_MODULES = ("dbt", "psycopg2", "psycopg", "pandas", "numpy")
+PARSE_PROBE = '''
+import json, runpy, socket, sys
+
+import airflow.sdk  # the fixed cost every parse pays; what it imports is not the DAG file's doing
+
+FORBIDDEN = set(sys.argv[1].split(","))
+
+
+def refuse(self, address, *args):
+    raise ConnectionRefusedError(f"connection to {address!r} while parsing the DAG file")
+
+
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+report = {}
+for path in sys.argv[2:]:
+    before = set(sys.modules)
+    problems = []
+    try:
+        runpy.run_path(path)
+    except Exception as exc:  # reported per file, like an import error in the UI
+        problems.append(f"{type(exc).__name__}: {exc}")
+    loaded = sorted({name.split(".")[0] for name in set(sys.modules) - before} & FORBIDDEN)
+    problems += [f"imports {name} at module level" for name in loaded]
+    for name in [m for m in sys.modules if m.split(".")[0] in FORBIDDEN]:
+        del sys.modules[name]  # so the next file is judged on its own imports
+    report[path] = problems
+print(json.dumps(report))
+'''
+
+
+def parse_time_problems(paths: list[str]) -> dict[str, list[str]]:
+    """Execute each DAG file (in one fresh interpreter, with sockets refused) and report, per file, a
+    connection attempt or an import of a forbidden module at module level."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", PARSE_PROBE, ",".join(PARSE_TIME_FORBIDDEN_MODULES), *paths],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,7 +1,9 @@
-"""DAG integrity: every DAG imports and follows the house rules (parse time: bench/bench_dag_parse.py).
+"""DAG integrity: every DAG imports and follows the house rules (parse time itself is measured in
+bench/bench_dag_parse.py; here, without a clock, what makes parsing slow: I/O and heavy imports).
 
 A user would otherwise see: a DAG missing from the UI (import error), a backfill that silently does nothing
-(catchup off, zero-width intervals), or a scheduler slowed by heavy imports.
+(catchup off, zero-width intervals), or a scheduler slowed by heavy imports or a DAG file that connects to
+something every time it is parsed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dags.dag_rules import violations
+from tests.dags.dag_rules import parse_time_problems, violations
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS = REPO / "dags"
@@ -49,6 +51,42 @@ def test_every_dag_follows_the_house_rules(dagbag) -> None:
 
 def test_no_dag_file_is_named_like_a_dbt_plugin() -> None:
     assert not list(DAGS.glob("dbt_*.py")), "dbt's plugin discovery imports dbt_*.py files"
+
+
+def test_dag_files_do_no_io_and_no_heavy_imports_when_parsed() -> None:
+    report = parse_time_problems([str(p) for p in sorted(DAGS.glob("*.py"))])
+    assert len(report) == len(list(DAGS.glob("*.py")))
+    assert {path: problems for path, problems in report.items() if problems} == {}
+
+
+SLOW_PARSING_DAG = '''
+import socket
+import psycopg2  # a driver at module level
+from airflow.sdk import dag
+
+socket.create_connection(("127.0.0.1", 9))  # e.g. reading a Variable or a table while parsing
+
+
+@dag(schedule=None, catchup=False, tags=["x"])
+def slow():
+    pass
+
+
+slow()
+'''
+
+
+def test_parse_hygiene_catches_io_and_heavy_imports(tmp_path: Path) -> None:
+    """The check above can fail: a DAG file that imports a database driver and opens a connection."""
+    clean = tmp_path / "clean_dag.py"
+    clean.write_text("from airflow.sdk import dag\n\n\n@dag(schedule=None, catchup=False, tags=['x'])\n"
+                     "def clean():\n    pass\n\n\nclean()\n")
+    slow = tmp_path / "slow_dag.py"
+    slow.write_text(SLOW_PARSING_DAG)
+    report = parse_time_problems([str(slow), str(clean)])
+    assert report[str(clean)] == []
+    assert any("while parsing the DAG file" in p for p in report[str(slow)])
+    assert "imports psycopg2 at module level" in report[str(slow)]
 
 
 BROKEN_DAG = '''
