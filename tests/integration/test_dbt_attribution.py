@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -190,7 +189,7 @@ def install_spec_factors(conn: Any) -> None:
 # --------------------------------------------------------------------------------------------- fixture
 @pytest.fixture(scope="module")
 def built(warehouse_db: str, pg_server: tuple[str, str, str], tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[tuple[Any, Path, str, float]]:
+          ) -> Iterator[tuple[Any, Path, str]]:
     import psycopg2
 
     from gridcarbon.bootstrap import create_database, drop_database
@@ -204,13 +203,12 @@ def built(warehouse_db: str, pg_server: tuple[str, str, str], tmp_path_factory: 
     try:
         ensure_raw_tables(conn)
         insert_raw_rows(conn)
-        started = time.monotonic()
         # seeds, snapshot and every model in DAG order (the foundation's tests are theirs to run)
         run_dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], work, database)
         install_spec_factors(conn)
         # full refresh: the incremental marts would otherwise keep intervals outside the look-back window
         run_dbt(["build", "--full-refresh", "--select", *ATTRIBUTION_SELECTION], work, database)
-        yield conn, work, database, time.monotonic() - started
+        yield conn, work, database
     finally:
         conn.close()
         drop_database(database)
@@ -228,7 +226,7 @@ def household_rows(conn: Any, model: str, resolution: str = "PT1H") -> list[tupl
 
 
 # --------------------------------------------------------------------------------------------- tests
-def test_grid_intensity_models_1_to_3(built: tuple[Any, Path, str, float]) -> None:
+def test_grid_intensity_models_1_to_3(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     rows = query(conn, "select interval_start_utc, generation_mwh, average_intensity_g_per_kwh, marginal_fuel, "
                        "merit_order_intensity_g_per_kwh, worst_fuel, worst_emitter_intensity_g_per_kwh, status "
@@ -242,7 +240,7 @@ def test_grid_intensity_models_1_to_3(built: tuple[Any, Path, str, float]) -> No
     assert {r[7] for r in rows} == {"OK"}
 
 
-def test_household_emissions_per_interval_and_totals(built: tuple[Any, Path, str, float]) -> None:
+def test_household_emissions_per_interval_and_totals(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     for model, (intensities, total, ev, hh) in EXPECTED.items():
         rows = household_rows(conn, model)
@@ -266,7 +264,7 @@ def test_household_emissions_per_interval_and_totals(built: tuple[Any, Path, str
     assert "HH_EXCEEDS_ASSUMPTION" in t3_flags
 
 
-def test_locality_redispatch_component(built: tuple[Any, Path, str, float]) -> None:
+def test_locality_redispatch_component(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     rows = household_rows(conn, "locality")
     assert [r[5] for r in rows] == [0, 25, 0]  # RD_TBW(t2) = 500 MWh x 400 / 8,000 MWh
@@ -284,7 +282,7 @@ def test_locality_redispatch_component(built: tuple[Any, Path, str, float]) -> N
                         ("m-test", "unknown", False), ("m-up", "natural_gas", True)]
 
 
-def test_monthly_and_yearly_aggregates_use_local_calendar(built: tuple[Any, Path, str, float]) -> None:
+def test_monthly_and_yearly_aggregates_use_local_calendar(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     hid = household_id(EV_HOME)
     monthly = query(conn, "select month_start_local, model, consumption_kwh, emissions_kg, "
@@ -311,7 +309,7 @@ def test_monthly_and_yearly_aggregates_use_local_calendar(built: tuple[Any, Path
         assert months[1][4] == intensities[2]
 
 
-def test_dst_days_have_23_and_25_hours_and_92_and_100_quarter_hours(built: tuple[Any, Path, str, float]) -> None:
+def test_dst_days_have_23_and_25_hours_and_92_and_100_quarter_hours(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     grid = query(conn, "select (interval_start_utc at time zone 'Europe/Berlin')::date, resolution, count(*), "
                        "min(average_intensity_g_per_kwh), max(average_intensity_g_per_kwh) "
@@ -341,8 +339,8 @@ def test_dst_days_have_23_and_25_hours_and_92_and_100_quarter_hours(built: tuple
             assert (kg, resolution, status) == (quarters * DST_KWH * factor / 1000, "PT15M", "OK"), model
 
 
-def test_grain_is_unique_and_incremental_rerun_is_stable(built: tuple[Any, Path, str, float]) -> None:
-    conn, work, database, _ = built
+def test_grain_is_unique_and_incremental_rerun_is_stable(built: tuple[Any, Path, str]) -> None:
+    conn, work, database = built
     before = query(conn, "select household_id, interval_start_utc, model, scope, emissions_kg "
                          "from marts.fct_household_emissions order by 1, 2, 3, 4")
     run_dbt(["build", "--select", "path:models/marts/emissions"], work, database)  # incremental path
@@ -359,11 +357,11 @@ def test_grain_is_unique_and_incremental_rerun_is_stable(built: tuple[Any, Path,
     assert grants == [(True, True)]
 
 
-def test_rows_built_with_other_household_settings_are_recomputed(built: tuple[Any, Path, str, float]) -> None:
+def test_rows_built_with_other_household_settings_are_recomputed(built: tuple[Any, Path, str]) -> None:
     """Emissions rows computed under a household's earlier settings (here: stamped with another fingerprint and
     zeroed, as if computed before an edit of seeds/household_settings.csv) are all recomputed by the next
     incremental run, also those months older than the look-back; rows of unchanged settings are kept as is."""
-    conn, work, database, _ = built
+    conn, work, database = built
     hid = household_id(EV_HOME)
     emissions_sql = ("select interval_start_utc, resolution, model, scope, emissions_kg, settings_fingerprint "
                      "from marts.fct_household_emissions where household_id = %s order by 1, 2, 3, 4")
@@ -378,10 +376,10 @@ def test_rows_built_with_other_household_settings_are_recomputed(built: tuple[An
     assert query(conn, emissions_sql, (hid,)) == before
 
 
-def test_late_data_is_picked_up_by_the_incremental_lookback(built: tuple[Any, Path, str, float]) -> None:
+def test_late_data_is_picked_up_by_the_incremental_lookback(built: tuple[Any, Path, str]) -> None:
     """DOMAIN §4.1: consumption newer than SMARD is PENDING; once SMARD publishes, an incremental run (no full
     refresh) re-evaluates the interval inside the look-back window. Runs last: it adds rows."""
-    conn, work, database, _ = built
+    conn, work, database = built
     hour = datetime(2025, 10, 27, tzinfo=UTC)  # right after the October DST day
     quarters = [hour + i * timedelta(minutes=15) for i in range(4)]
     loaded = datetime(2025, 11, 2, tzinfo=UTC)

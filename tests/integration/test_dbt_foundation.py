@@ -15,7 +15,6 @@ import csv
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -206,7 +205,7 @@ def foundation_db(pg_server: tuple[str, str, str]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def built(foundation_db: str, pg_server: tuple[str, str, str], tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[tuple[Any, Path, float, str]]:
+          ) -> Iterator[tuple[Any, Path, str]]:
     import psycopg2
 
     host, port, user = pg_server
@@ -216,15 +215,14 @@ def built(foundation_db: str, pg_server: tuple[str, str, str], tmp_path_factory:
         ensure_raw_tables(conn)
         insert_raw_rows(conn)
         work = tmp_path_factory.mktemp("dbt_foundation")
-        started = time.monotonic()
         run_dbt(["build", "--select", *FOUNDATION_SELECTION, "--indirect-selection", "cautious"], work, foundation_db)
-        yield conn, work, time.monotonic() - started, foundation_db
+        yield conn, work, foundation_db
     finally:
         conn.close()
 
 
 # --------------------------------------------------------------------------------------------- tests
-def test_smard_generation_staging(built: tuple[Any, Path, float, str]) -> None:
+def test_smard_generation_staging(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     rows = query(
         conn,
@@ -247,7 +245,7 @@ def test_smard_generation_staging(built: tuple[Any, Path, float, str]) -> None:
     assert total == [(Decimal(40000),)]
 
 
-def test_other_staging_models(built: tuple[Any, Path, float, str]) -> None:
+def test_other_staging_models(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     assert query(conn, "select load_mwh, pumped_storage_consumption_mwh, residual_load_mwh from "
                        "staging.stg_smard__load where interval_start_utc = %s", (HOURS[0],)) == [
@@ -269,7 +267,7 @@ def test_other_staging_models(built: tuple[Any, Path, float, str]) -> None:
     assert columns.isdisjoint({"address1", "postal_code", "city", "app_nickname"})
 
 
-def test_factor_versions_follow_business_time(built: tuple[Any, Path, float, str]) -> None:
+def test_factor_versions_follow_business_time(built: tuple[Any, Path, str]) -> None:
     """DOMAIN 9.2 with the published numbers: t1, t2 use the 2024 factor, t3 (= 2025-01-01 00:00 Berlin) 2025."""
     conn = built[0]
     f2024 = published_factor("DE", "direct", "coal", "2024-01-01")
@@ -289,7 +287,7 @@ def test_factor_versions_follow_business_time(built: tuple[Any, Path, float, str
     assert factor_at(conn, "lignite", "DE", "direct", datetime(2010, 1, 1, tzinfo=UTC)) == []
 
 
-def test_factor_windows_have_no_gaps_or_overlaps(built: tuple[Any, Path, float, str]) -> None:
+def test_factor_windows_have_no_gaps_or_overlaps(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     rows = query(conn, "select fuel, region, scope, valid_from, valid_to from marts.dim_emission_factors "
                        "order by fuel, region, scope, valid_from")
@@ -303,7 +301,7 @@ def test_factor_windows_have_no_gaps_or_overlaps(built: tuple[Any, Path, float, 
     assert all(v is None for v in previous.values())  # every key has an open current version
 
 
-def test_household_split_matches_independent_computation(built: tuple[Any, Path, float, str]) -> None:
+def test_household_split_matches_independent_computation(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     hid = household_id(EV_HOME)
     rows = query(conn, "select interval_start_utc, resolution, consumption_kwh, ev_kwh, household_kwh, flags, "
@@ -329,7 +327,7 @@ def test_household_split_matches_independent_computation(built: tuple[Any, Path,
     assert [(r[2], r[3], r[4], r[5]) for r in quarters] == expected_quarters
 
 
-def test_households_are_pseudonymous_with_defaults(built: tuple[Any, Path, float, str]) -> None:
+def test_households_are_pseudonymous_with_defaults(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     columns = {r[0] for r in query(conn, "select column_name from information_schema.columns where "
                                          "table_schema = 'marts' and table_name in ('dim_households', "
@@ -345,7 +343,7 @@ def test_households_are_pseudonymous_with_defaults(built: tuple[Any, Path, float
     assert grants == [(True, True)]
 
 
-def test_dst_days_have_23_and_25_hours(built: tuple[Any, Path, float, str]) -> None:
+def test_dst_days_have_23_and_25_hours(built: tuple[Any, Path, str]) -> None:
     conn = built[0]
     rows = query(conn, "select (interval_start_utc at time zone 'Europe/Berlin')::date as local_day, count(*), "
                        "sum(consumption_kwh) from marts.fct_household_consumption where household_id = %s "
@@ -353,9 +351,9 @@ def test_dst_days_have_23_and_25_hours(built: tuple[Any, Path, float, str]) -> N
     assert rows == [(date(2025, 3, 30), 23, Decimal("11.5")), (date(2025, 10, 26), 25, Decimal("12.5"))]
 
 
-def test_a_later_factor_version_is_snapshotted_with_business_validity(built: tuple[Any, Path, float, str]) -> None:
+def test_a_later_factor_version_is_snapshotted_with_business_validity(built: tuple[Any, Path, str]) -> None:
     """A new lignite factor effective 2026-01-01 Berlin: two versions, each used for its intervals."""
-    conn, work, _, dbname = built
+    conn, work, dbname = built
     before = factor_at(conn, "lignite", "DE", "direct", datetime(2025, 6, 1, tzinfo=UTC))
     new_from = local_midnight_utc(date(2026, 1, 1))  # 2025-12-31T23:00Z
     override = {"fuel": "lignite", "region": "DE", "scope": "direct", "g_co2eq_per_kwh": 1000.5,
@@ -390,12 +388,12 @@ def test_a_later_factor_version_is_snapshotted_with_business_validity(built: tup
     assert counts[0][0] == counts[0][1] == 3 + 4 + 1 + 23 + 25
 
 
-def test_changed_household_settings_reprocess_the_whole_history(built: tuple[Any, Path, float, str]) -> None:
+def test_changed_household_settings_reprocess_the_whole_history(built: tuple[Any, Path, str]) -> None:
     """A user edits a household's settings: the next (incremental) run re-splits every interval of that household,
     including intervals far older than the look-back (7 days before 2025-10-26: here 2025-03-30), and nothing
     of the other household changes. The unconfigured home follows the default_* vars, so changing them changes
     its settings; changing them back restores the original split."""
-    conn, work, _, dbname = built
+    conn, work, dbname = built
     unconfigured, ev_home = household_id(UNCONFIGURED_HOME), household_id(EV_HOME)
     split_sql = ("select interval_start_utc, ev_kwh, household_kwh from marts.fct_household_consumption "
                  "where household_id = %s order by interval_start_utc")
