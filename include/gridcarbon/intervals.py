@@ -21,6 +21,9 @@ class Window:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("window bounds must be timezone-aware")
+        # Plain UTC datetimes only (see parse_utc): a pendulum bound would lose its zone in later arithmetic.
+        object.__setattr__(self, "start", parse_utc(self.start))
+        object.__setattr__(self, "end", parse_utc(self.end))
         if not self.start < self.end:
             raise ValueError(f"empty window: start {self.start.isoformat()} is not before end {self.end.isoformat()}")
 
@@ -32,13 +35,21 @@ class Window:
 
 
 def parse_utc(value: str | datetime) -> datetime:
+    """A plain ``datetime`` in UTC from an ISO string (UTC if it has no offset) or any datetime.
+
+    Always returns the standard library's type, never a subclass: Airflow hands tasks pendulum ``DateTime``
+    objects as their data interval, and pendulum's arithmetic on one converted to ``datetime.UTC`` drops the
+    time zone (``start - timedelta(hours=48)`` came back naive). Scheduled and backfill runs failed on that
+    while conf windows (parsed from strings) worked, so every window is normalised here, at the boundary.
+    """
     if isinstance(value, datetime):
         dt = value
     else:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    utc = dt.astimezone(UTC)
+    return datetime(utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, tzinfo=UTC)
 
 
 def window_from_context(context: Mapping[str, Any]) -> Window:

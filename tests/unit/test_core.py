@@ -63,6 +63,24 @@ def test_window_from_data_interval_and_from_manual_conf() -> None:
     assert window.end == datetime(2025, 3, 31, 22, tzinfo=UTC)
 
 
+def test_window_from_airflow_data_interval_survives_arithmetic() -> None:
+    """Scheduled, catch-up and backfill runs get pendulum ``DateTime`` bounds from Airflow. Widening such a
+    window by a look-back used to come back naive and every scheduled run failed with "window bounds must be
+    timezone-aware" (only conf windows, parsed from strings, worked)."""
+    import pendulum
+
+    start = pendulum.datetime(2025, 3, 2, 4, tz="UTC")
+    ctx = {"data_interval_start": start, "data_interval_end": start.add(hours=1), "dag_run": SimpleNamespace(conf={})}
+    window = window_from_context(ctx)
+    widened = window.widened(timedelta(hours=48))
+    assert widened.start == datetime(2025, 2, 28, 4, tzinfo=UTC)
+    assert type(widened.start) is datetime and widened.start.tzinfo is not None
+    # the same for bounds in another zone (a DAG timetable in Europe/Berlin)
+    berlin = pendulum.datetime(2025, 3, 30, 1, tz="Europe/Berlin")
+    assert Window(berlin, berlin.add(hours=2)).widened(timedelta(hours=1)).start == datetime(2025, 3, 29, 23, tzinfo=UTC)
+    assert datetime(2025, 3, 2, tzinfo=UTC) < window.start  # comparable with plain aware datetimes
+
+
 def test_window_rejects_empty_or_half_given_conf() -> None:
     """A typo in the conf fails the run with a message instead of loading nothing."""
     with pytest.raises(ValueError, match="empty window"):
