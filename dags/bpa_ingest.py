@@ -24,7 +24,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="bpa_ingest",
     schedule=CronDataIntervalTimetable("30 8 * * *", timezone="UTC"),
-    start_date=start_date("BPA_START", "2025-01-01"),
+    start_date=start_date("BPA_START"),
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "bpa"],

@@ -4,8 +4,9 @@ Daily at 08:30 UTC for the previous 24 hours (by then the Pacific day is complet
 Outlook ``/outlook/history/{YYYYMMDD}/fuelsource.csv`` (5-minute, MW, Pacific local ``HH:MM``); for days before
 ``CAISO_OUTLOOK_FIRST_DAY`` (default 2018-04-20) the legacy hourly Daily Renewables Watch report.
 
-Backfill: both files hold long history, so ``catchup=True`` from ``CAISO_START`` (default 2025-01-01); a window
-before ``CAISO_OLDEST_DAY`` (default 2010-04-20) ends as *skipped* with the reason. A manual run can load any
+Backfill: both files hold long history; ``catchup=True`` from ``CAISO_START`` (default: `GRIDCARBON_CATCHUP_DAYS`=2
+days back), older history by backfill. A window before ``CAISO_OLDEST_DAY`` (default 2010-04-20) ends as *skipped*
+with the reason. A manual run can load any
 window with ``conf={"window_start": "...", "window_end": "..."}``. Rerunning a day replaces its rows.
 
 Connection ``caiso``: host = base URL (default https://www.caiso.com); no credential. Pool ``caiso``.
@@ -27,7 +28,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="caiso_ingest",
     schedule=CronDataIntervalTimetable("30 8 * * *", timezone="UTC"),
-    start_date=start_date("CAISO_START", "2025-01-01"),
+    start_date=start_date("CAISO_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "caiso"],

@@ -15,7 +15,8 @@ requested balancing authority inside the window are replaced in one transaction 
 **Configuration** (environment of the workers, read at run time): `EIA_RESPONDENTS` (comma-separated BA
 codes; default: every respondent the API lists at `electricity/rto/fuel-type-data/facet/respondent`),
 `EIA_LOOKBACK_HOURS` (48; set 0 for a long backfill, where revisions are already in), `EIA_START` (parse
-time, default `2025-01-01`) is the first scheduled interval. Connection `eia`: host = base URL (default
+time, default `GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled interval. Connection `eia`:
+host = base URL (default
 `https://api.eia.gov/v2`), **password = API key** (sent as `api_key`; EIA echoes it in every answer, so raw
 answers are never stored and URLs are redacted in logs and errors). Pool `eia` (EIA asks for < 5 req/s).
 
@@ -48,7 +49,7 @@ def _load(route: str, respondents: list[str], context: dict[str, Any]) -> int:
 @dag(
     dag_id="eia_ingest",
     schedule=CronDataIntervalTimetable("15 * * * *", timezone="UTC"),
-    start_date=start_date("EIA_START", "2025-01-01"),
+    start_date=start_date("EIA_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "eia"],

@@ -26,7 +26,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="ercot_ingest",
     schedule=CronDataIntervalTimetable("0 6 * * *", timezone="UTC"),
-    start_date=start_date("ERCOT_START", "2025-01-01"),
+    start_date=start_date("ERCOT_START"),
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "ercot"],

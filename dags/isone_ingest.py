@@ -5,7 +5,7 @@ touches (JSON, irregular ~5-minute stamps with their local offset; ``interval_mi
 
 Connection ``isone``: host = base URL (default https://webservices.iso-ne.com/api/v1.1), login/password = an ISO
 Express account (HTTP basic auth; a missing or rejected credential fails with SourceAuthError, no retry helps).
-Backfill: ``catchup=True`` from ``ISONE_START`` (default 2025-01-01); manual runs take
+Backfill: ``catchup=True`` from ``ISONE_START`` (default: `GRIDCARBON_CATCHUP_DAYS`, 2, days back); manual runs take
 ``conf={"window_start", "window_end"}``. Pool ``isone``.
 While the window's last interval is not published yet (up to ``ISO_PUBLICATION_GRACE_MINUTES``, default 45
 minutes after the window's end) the task fails with SourceUnavailableError and Airflow retries it.
@@ -24,7 +24,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="isone_ingest",
     schedule=CronDataIntervalTimetable("30 5 * * *", timezone="UTC"),
-    start_date=start_date("ISONE_START", "2025-01-01"),
+    start_date=start_date("ISONE_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "isone"],

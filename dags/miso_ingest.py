@@ -25,7 +25,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="miso_ingest",
     schedule=CronDataIntervalTimetable("*/5 * * * *", timezone="UTC"),
-    start_date=start_date("MISO_START", "2025-01-01"),
+    start_date=start_date("MISO_START"),
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "miso"],

@@ -5,7 +5,7 @@ the daily ``{YYYYMMDD}rtfuelmix.csv``; older days (backfills) from the monthly `
 archive, one download per month. Stamps are interval-ending local time with an EST/EDT column; rows store the
 interval start in UTC.
 
-Backfill: ``catchup=True`` from ``NYISO_START`` (default 2025-01-01); manual runs take
+Backfill: ``catchup=True`` from ``NYISO_START`` (default: `GRIDCARBON_CATCHUP_DAYS`, 2, days back); manual runs take
 ``conf={"window_start", "window_end"}``. Connection ``nyiso`` (host = base URL, default
 http://mis.nyiso.com/public), no credential. Pool ``nyiso``.
 While the window's last interval is not published yet (up to ``ISO_PUBLICATION_GRACE_MINUTES``, default 45
@@ -25,7 +25,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="nyiso_ingest",
     schedule=CronDataIntervalTimetable("30 5 * * *", timezone="UTC"),
-    start_date=start_date("NYISO_START", "2025-01-01"),
+    start_date=start_date("NYISO_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "nyiso"],

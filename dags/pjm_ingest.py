@@ -29,7 +29,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="pjm_ingest",
     schedule=CronDataIntervalTimetable("10 * * * *", timezone="UTC"),
-    start_date=start_date("PJM_START", "2025-01-01"),
+    start_date=start_date("PJM_START"),
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "pjm"],

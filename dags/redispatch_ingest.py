@@ -5,7 +5,8 @@ service) into `raw_netztransparenz.redispatch_measures`, and of the German conve
 (Open Power System Data) into `raw_reference.power_plants` (for mapping redispatched plants to fuels).
 
 - **Schedule**: `0 6 * * *` UTC (CronDataIntervalTimetable: each run loads the previous day), catchup from
-  `REDISPATCH_START` (ISO date, default 2025-01-01). The service has data from 2021-01-01: set
+  `REDISPATCH_START` (ISO date, default `GRIDCARBON_CATCHUP_DAYS`=2 days back). The service has data from
+  2021-01-01: set
   `REDISPATCH_START=2021-01-01` (or `airflow backfill create --dag-id redispatch_ingest --from-date 2021-01-01
   --to-date ...`) to load the history.
 - **Window**: the measures whose start lies in the data interval (or a manual run's
@@ -29,7 +30,7 @@ from gridcarbon.sources.netztransparenz import POWER_PLANTS, REDISPATCH_MEASURES
 @dag(
     dag_id="redispatch_ingest",
     schedule=CronDataIntervalTimetable("0 6 * * *", timezone="UTC"),
-    start_date=start_date("REDISPATCH_START", "2025-01-01"),
+    start_date=start_date("REDISPATCH_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "de", "redispatch"],

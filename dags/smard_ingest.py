@@ -13,7 +13,7 @@ auth) fails the task at once.
 
 **Configuration** (environment of the workers, read at run time): `SMARD_SERIES` (filter ids, `id@REGION`
 for one region only), `SMARD_REGIONS`, `SMARD_RESOLUTION` (`quarterhour` default, or `hour`),
-`SMARD_LOOKBACK_HOURS`; `SMARD_START` (parse time, default `2025-01-01T00:00Z`) is the first scheduled
+`SMARD_LOOKBACK_HOURS`; `SMARD_START` (parse time, default `GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled
 interval. The Airflow connection `smard` (host = base URL) can point at a mirror; without it the public
 `https://www.smard.de/app` is used.
 
@@ -41,7 +41,7 @@ from gridcarbon.sources.smard import CHART_VALUES, SERIES_STATUS
 @dag(
     dag_id="smard_ingest",
     schedule=CronDataIntervalTimetable("30 * * * *", timezone="UTC"),
-    start_date=start_date("SMARD_START", "2025-01-01"),
+    start_date=start_date("SMARD_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "de", "smard"],

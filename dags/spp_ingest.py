@@ -24,7 +24,7 @@ from gridcarbon.sources.iso_common import GENERATION_BY_FUEL
 @dag(
     dag_id="spp_ingest",
     schedule=CronDataIntervalTimetable("15 * * * *", timezone="UTC"),
-    start_date=start_date("SPP_START", "2025-01-01"),
+    start_date=start_date("SPP_START"),
     catchup=False,
     default_args=DEFAULT_ARGS,
     tags=["extract", "us", "spp"],

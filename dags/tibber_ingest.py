@@ -4,7 +4,7 @@ Hourly extraction of the Tibber account's homes, metered consumption and day-ahe
 `raw_tibber.homes`, `raw_tibber.consumption` and `raw_tibber.prices`.
 
 - **Schedule**: `5 * * * *` UTC (CronDataIntervalTimetable, one run per hour), catchup from `TIBBER_START`
-  (ISO date; default 30 days before today, midnight UTC). Older history: a backfill
+  (ISO date; default `GRIDCARBON_CATCHUP_DAYS`, 2, days before today, midnight UTC). Older history: a backfill
   (`airflow backfill create --dag-id tibber_ingest --from-date ... --to-date ...`) or a manual run with a window
   conf, as far back as Tibber serves consumption.
 - **Window**: the data interval (or a manual run's `conf={"window_start", "window_end"}`), widened by
@@ -19,8 +19,6 @@ Hourly extraction of the Tibber account's homes, metered consumption and day-ahe
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
 from gridcarbon.dag_defaults import DEFAULT_ARGS, start_date
@@ -31,7 +29,7 @@ from gridcarbon.sources.tibber import CONSUMPTION, HOMES, PRICES
 @dag(
     dag_id="tibber_ingest",
     schedule=CronDataIntervalTimetable("5 * * * *", timezone="UTC"),
-    start_date=start_date("TIBBER_START", timedelta(days=30)),
+    start_date=start_date("TIBBER_START"),
     catchup=True,
     default_args=DEFAULT_ARGS,
     tags=["extract", "de", "tibber"],

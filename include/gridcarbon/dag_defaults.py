@@ -27,17 +27,28 @@ DEFAULT_ARGS: dict[str, Any] = {
 }
 
 
-def start_date(env_name: str, default: str | timedelta) -> datetime:
-    """A DAG's first interval: the ISO date/time in ``env_name`` (UTC unless it carries an offset), else
-    ``default`` (an ISO string, or a timedelta meaning "that long before today's midnight UTC")."""
+CATCHUP_DAYS_ENV = "GRIDCARBON_CATCHUP_DAYS"
+DEFAULT_CATCHUP_DAYS = 2
+
+
+def start_date(env_name: str) -> datetime:
+    """A DAG's first scheduled interval.
+
+    ``env_name`` (e.g. ``SMARD_START``: an ISO date/time, UTC unless it carries an offset) if set; otherwise
+    midnight UTC ``GRIDCARBON_CATCHUP_DAYS`` (default 2) days before today. So a new deployment, once a DAG
+    is unpaused (the UI's trigger dialog unpauses by default), catches up a short recent window instead of
+    thousands of hourly runs since a fixed date; history is a deliberate backfill (``airflow backfill
+    create`` or the UI's backfill dialog), which Airflow 3 allows before ``start_date``. The default moves
+    once a day: a scheduler that was down for longer than the catch-up window leaves a gap to backfill.
+    """
     raw = env_str(env_name, "")
     if raw:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    elif isinstance(default, timedelta):
-        value = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - default
-    else:
-        value = datetime.fromisoformat(default)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    days = int(env_str(CATCHUP_DAYS_ENV, str(DEFAULT_CATCHUP_DAYS)))
+    if days < 0:
+        raise ValueError(f"{CATCHUP_DAYS_ENV} must be 0 or more, got {days}")
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
 
 
 def asset_uri(schema: str, table: str) -> str:

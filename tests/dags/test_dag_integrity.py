@@ -49,6 +49,25 @@ def test_every_dag_follows_the_house_rules(dagbag) -> None:
     assert report == {}
 
 
+def test_a_first_start_catches_up_days_not_years(dagbag, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unpausing a DAG (the UI's trigger dialog does it by default) on a new deployment schedules the catch-up
+    window only: with no ``*_START`` set, every DAG with catchup starts GRIDCARBON_CATCHUP_DAYS (2) days back.
+    A user would otherwise see ~16,000 hourly SMARD runs starve their own run in the pool."""
+    from datetime import UTC, datetime, timedelta
+
+    from gridcarbon.dag_defaults import start_date
+
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    too_old = {dag_id: dag.start_date.isoformat() for dag_id, dag in dagbag.dags.items()
+               if dag.catchup and dag.start_date < today - timedelta(days=2)}
+    assert too_old == {}, f"DAGs that would catch up more than 2 days on first start: {too_old}"
+    monkeypatch.setenv("GRIDCARBON_CATCHUP_DAYS", "7")
+    monkeypatch.delenv("SMARD_START", raising=False)
+    assert start_date("SMARD_START") == today - timedelta(days=7)
+    monkeypatch.setenv("SMARD_START", "2024-01-01")  # an explicit start wins: the whole history catches up
+    assert start_date("SMARD_START") == datetime(2024, 1, 1, tzinfo=UTC)
+
+
 def test_no_dag_file_is_named_like_a_dbt_plugin() -> None:
     assert not list(DAGS.glob("dbt_*.py")), "dbt's plugin discovery imports dbt_*.py files"
 
