@@ -36,6 +36,9 @@ def _base_url_from(conn_type: str | None, host: str | None, port: int | None, sc
     if "://" in host:
         return host.rstrip("/")
     scheme = conn_type if conn_type in ("http", "https") else "https"
+    if schema and schema.lower() in ("http", "https"):
+        # Airflow's HTTP connection form (HttpHook) uses *Schema* for the URL scheme, not for a path
+        scheme, schema = schema.lower(), None
     netloc = f"{host}:{port}" if port else host
     path = f"/{schema.strip('/')}" if schema else ""
     return f"{scheme}://{netloc}{path}"
