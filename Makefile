@@ -10,6 +10,7 @@ ENV := source scripts/env.sh
 START ?=
 END ?=
 REPLAY_PORT ?= 8765
+AIRFLOW_PORT ?= 8080
 
 .PHONY: help venv warehouse manifest airflow demo test lint bench docs replay lock clean
 
@@ -37,14 +38,17 @@ warehouse: venv  ## find or start Postgres; create the warehouse database, schem
 manifest: venv  ## dbt parse -> dbt_project/target/manifest.json, what transform_warehouse is rendered from
 	@$(ENV); $(VENV)/bin/python -m gridcarbon.dbt_runner manifest >/dev/null
 
-airflow: warehouse manifest  ## start Airflow standalone on http://localhost:8080 (login admin, see README)
-	@$(ENV); $(VENV)/bin/airflow db migrate >/dev/null; $(VENV)/bin/python -c "from gridcarbon.pools import ensure_pools; ensure_pools()"; exec $(VENV)/bin/airflow standalone
+airflow: warehouse manifest  ## Airflow on http://localhost:$(AIRFLOW_PORT): UI/API, scheduler, DAG processor, triggerer (Ctrl-C stops)
+	@$(ENV); exec $(VENV)/bin/python -m gridcarbon.airflow_local --port $(AIRFLOW_PORT)
 
 replay: venv  ## run the replay server in the foreground on REPLAY_PORT
 	@$(ENV); exec $(VENV)/bin/python -m gridcarbon.replay --port $(REPLAY_PORT)
 
+# The demo has an Airflow home and metadata database of its own, so it can run beside `make airflow`.
 demo: warehouse manifest  ## the main job: extract (replay server) -> raw -> dbt -> summary, offline, finishes by itself
-	@$(ENV); $(VENV)/bin/python -m gridcarbon.demo --port $(REPLAY_PORT) $(if $(START),--start $(START)) $(if $(END),--end $(END))
+	@export AIRFLOW_HOME="$(CURDIR)/.local/airflow-demo" AIRFLOW_METADATA_DB=airflow_demo; $(ENV); \
+	  $(VENV)/bin/python -m gridcarbon.bootstrap metadata; \
+	  exec $(VENV)/bin/python -m gridcarbon.demo --port $(REPLAY_PORT) $(if $(START),--start $(START)) $(if $(END),--end $(END))
 
 lint: warehouse  ## ruff + sqlfluff (the dbt templater compiles against the warehouse)
 	$(VENV)/bin/ruff check include dags plugins tests bench scripts

@@ -3,6 +3,8 @@
 set -e
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PYTHONPATH="$ROOT/include${PYTHONPATH:+:$PYTHONPATH}"
+# The project's Airflow first on PATH: Airflow starts some of its components by calling `airflow`.
+export PATH="$ROOT/.venv/bin:$PATH"
 # Find a Postgres that answers (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres) or start a private one.
 eval "$("$ROOT/.venv/bin/python" -m gridcarbon.bootstrap server)"
 export WAREHOUSE_DB="${WAREHOUSE_DB:-gridcarbon}"
@@ -11,7 +13,11 @@ export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}"
-export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"
+# Airflow's metadata in Postgres, in a database of its own on the warehouse server (`make` creates it):
+# SQLite's single writer lock killed the scheduler ("database is locked"). `make demo` uses another database
+# (airflow_demo) and home, so the demo and `make airflow` can run side by side.
+export AIRFLOW_METADATA_DB="${AIRFLOW_METADATA_DB:-airflow}"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-postgresql+psycopg2://$PGUSER@$PGHOST:$PGPORT/$AIRFLOW_METADATA_DB}"
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS:-admin:admin}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-30}"
 export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-INFO}"

@@ -20,12 +20,17 @@ from gridcarbon.settings import fixtures_dir
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GRIDCARBON_HTTP_BACKOFF", "0.01")  # HTTP retries without waiting in tests
 
-# Tests never touch the developer's Airflow home: a throwaway one with its own SQLite metadata database,
-# set before anything imports Airflow (Airflow reads its configuration at import time).
+# Tests never touch the developer's Airflow home: a throwaway one whose metadata database is a throwaway
+# Postgres database on the test server (as in production; SQLite's writer lock is not what users run), set
+# before anything imports Airflow (Airflow reads its configuration at import time). Created and migrated by
+# the ``airflow_db`` fixture, dropped at exit.
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="gridcarbon-test-airflow-"))
 atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
+_AIRFLOW_METADATA_DB = f"airflow_test_{os.getpid()}"
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
-os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+    f"postgresql+psycopg2://{os.environ.get('PGUSER', 'postgres')}@{os.environ.get('PGHOST', '127.0.0.1')}:"
+    f"{os.environ.get('PGPORT', '5432')}/{_AIRFLOW_METADATA_DB}")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
 
 
@@ -113,10 +118,19 @@ def replay_connections(replay_server: object, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Path:
-    """Airflow's metadata database (SQLite in a temporary AIRFLOW_HOME), migrated once per session."""
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
-    return _AIRFLOW_HOME
+def airflow_db(pg_server: tuple[str, str, str]) -> Iterator[Path]:
+    """Airflow's metadata database (a throwaway Postgres database), migrated once per session, dropped after."""
+    from gridcarbon.bootstrap import drop_database, ensure_metadata_database
+
+    ensure_metadata_database(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    try:
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+        yield _AIRFLOW_HOME
+    finally:
+        from airflow.settings import dispose_orm
+
+        dispose_orm()  # close this process's pooled connections, or the drop waits for them
+        drop_database(_AIRFLOW_METADATA_DB)
 
 
 @pytest.fixture()

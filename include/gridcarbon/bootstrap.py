@@ -6,6 +6,8 @@
     ``postgresql`` package is installed with apt-get when the binaries are missing and we are root).
 ``python -m gridcarbon.bootstrap database NAME``   creates database NAME with its schemas, roles and raw tables.
 ``python -m gridcarbon.bootstrap drop NAME``       drops database NAME (used by the tests).
+``python -m gridcarbon.bootstrap metadata [URL]``   creates Airflow's metadata database (default: the one in
+    ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``) if it is missing.
 
 Roles (cluster-wide, NOLOGIN-free so local trust auth works; passwords only from the environment):
 - ``gridcarbon_loader``: owns the raw schemas, writes raw tables only.
@@ -181,6 +183,40 @@ def create_database(name: str) -> None:
     conn.close()
 
 
+def ensure_metadata_database(sqlalchemy_url: str) -> str | None:
+    """Create Airflow's metadata database named in ``sqlalchemy_url`` if it is missing (Postgres URLs only;
+    a SQLite URL needs nothing). Returns the database name, or None for SQLite.
+
+    Airflow's metadata lives in Postgres by default (``scripts/env.sh``: database ``airflow`` on the warehouse
+    server), because SQLite's single writer lock killed the scheduler and DAG processor under LocalExecutor
+    ("database is locked").
+    """
+    from urllib.parse import unquote, urlsplit
+
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(sqlalchemy_url)
+    if not parts.scheme.startswith("postgres"):
+        return None
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ValueError("the metadata database URL names no database")
+    conn = psycopg2.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                            user=unquote(parts.username or "postgres"),
+                            password=unquote(parts.password) if parts.password else None,
+                            dbname="postgres", connect_timeout=5)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+    return name
+
+
 def drop_database(name: str) -> None:
     _exec_admin(f'drop database if exists "{name}" with (force)')
 
@@ -197,6 +233,11 @@ def main(argv: list[str]) -> int:
     if cmd == "database":
         create_database(argv[1])
         print(f"# database {argv[1]} ready (schemas, roles, raw tables)", file=sys.stderr)
+        return 0
+    if cmd == "metadata":
+        url = argv[1] if len(argv) > 1 else os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        name = ensure_metadata_database(url)
+        print(f"# Airflow metadata database: {name or 'SQLite'}", file=sys.stderr)
         return 0
     if cmd == "drop":
         drop_database(argv[1])
