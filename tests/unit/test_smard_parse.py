@@ -216,14 +216,16 @@ def test_lookback_window_selects_the_previous_block_too() -> None:
 
 # --- configuration ---------------------------------------------------------------------------------------
 def test_default_series_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    """By default: 15 filters x 5 regions plus the DE-LU price = 76 series, all quarter-hourly."""
+    """By default: 15 filters x 5 regions, all quarter-hourly, plus the DE-LU price at both of SMARD's
+    resolutions (hourly before 2025-10-01, quarter-hourly from then) = 77 series."""
     for name in ("SMARD_SERIES", "SMARD_REGIONS", "SMARD_RESOLUTION"):
         monkeypatch.delenv(name, raising=False)
     specs = smard.configured_series()
-    assert len(specs) == 76
+    assert len(specs) == 77
     assert smard.SeriesSpec(4169, "DE-LU", "quarterhour") in specs
+    assert smard.SeriesSpec(4169, "DE-LU", "hour") in specs
     assert smard.SeriesSpec(1225, "TransnetBW", "quarterhour") in specs
-    assert {s.resolution for s in specs} == {"quarterhour"}
+    assert {s.resolution for s in specs if s.filter_id != 4169} == {"quarterhour"}
     assert not any(s.filter_id == 4169 and s.region != "DE-LU" for s in specs)
 
 
@@ -233,7 +235,8 @@ def test_series_are_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMARD_REGIONS", "DE,TenneT")
     monkeypatch.setenv("SMARD_RESOLUTION", "hour")
     assert [s.label for s in smard.configured_series()] == [
-        "4067_DE_hour", "4067_TenneT_hour", "4068_DE_hour", "4068_TenneT_hour", "4169_DE-LU_hour"]
+        "4067_DE_hour", "4067_TenneT_hour", "4068_DE_hour", "4068_TenneT_hour", "4169_DE-LU_hour",
+        "4169_DE-LU_quarterhour"]
 
 
 @pytest.mark.parametrize(("name", "value", "fragment"), [

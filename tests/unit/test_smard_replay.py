@@ -104,8 +104,8 @@ def test_realistic_magnitudes_and_shapes() -> None:
     _, nuclear_2022, _ = _block(1224, "DE", "quarterhour", _monday(date(2022, 1, 10)))
     assert all(800 < v < 1200 for _, v in nuclear_2022["series"])
     prices = []
-    for week in range(8):
-        _, price, _ = _block(4169, "DE-LU", "quarterhour", _monday(date(2025, 5, 5)) + week * 7 * 86_400_000)
+    for week in range(8):  # hourly: SMARD has no quarter-hour day-ahead price before 2025-10-01
+        _, price, _ = _block(4169, "DE-LU", "hour", _monday(date(2025, 5, 5)) + week * 7 * 86_400_000)
         prices += [v for _, v in price["series"]]
     assert any(v < 0 for v in prices) and sum(v < 0 for v in prices) < 0.25 * len(prices)
     assert 40 < sum(prices) / len(prices) < 130
@@ -136,11 +136,40 @@ def test_hour_is_the_sum_of_quarter_hours_and_price_the_mean() -> None:
 
 
 def test_current_week_is_padded_with_null() -> None:
-    """Quarter hours at or after "now" are null, exactly like SMARD's latest weekly file."""
-    _, body, _ = _block(4067, "DE", "quarterhour", _monday(date(2025, 11, 17)))
+    """Quarter hours at or after "now" are null, exactly like SMARD's latest weekly file, and so are those
+    that ended less than SMARD's publication lag ago (30 min for wind onshore, 2 h 15 min for lignite, PV and
+    for series without a recording; the recordings show 0.4 h and 2.1 h)."""
     now_ms = int(datetime.fromisoformat(NOW).timestamp() * 1000)
-    assert all((v is None) == (ts >= now_ms) for ts, v in body["series"])
-    assert body["meta_data"]["created"] <= now_ms
+    for filter_id, lag_minutes in ((4067, 30), (4070, 135), (410, 135)):
+        _, body, _ = _block(filter_id, "DE", "quarterhour", _monday(date(2025, 11, 17)))
+        cutoff = now_ms - (15 + lag_minutes) * 60_000
+        assert all((v is None) == (ts > cutoff) for ts, v in body["series"]), filter_id
+        assert any(v is not None for _, v in body["series"]), filter_id
+        assert body["meta_data"]["created"] <= now_ms
+    _, price, _ = _block(4169, "DE-LU", "quarterhour", _monday(date(2025, 11, 17)))
+    assert all((v is None) == (ts >= now_ms) for ts, v in price["series"])
+
+
+def test_no_quarter_hour_price_before_the_15_minute_day_ahead_market(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SMARD has day-ahead prices per quarter hour from delivery day 2025-10-01 only (DOMAIN 4.8): before
+    that "now" the quarter-hour price index is 404; afterwards it starts with the week of 2025-09-29 (its
+    quarter hours before 2025-10-01 00:00 Europe/Berlin are null) and earlier weekly files are 404. The
+    hourly price exists throughout, for every hour of a March 2025 week."""
+    switch = 1_759_269_600_000  # 2025-10-01 00:00 Europe/Berlin
+    monkeypatch.setenv("SMARD_REPLAY_NOW", "2025-09-15T12:00:00+00:00")
+    assert _get("/app/chart_data/4169/DE-LU/index_quarterhour.json")[0] == 404
+    status, hourly_index, _ = _get("/app/chart_data/4169/DE-LU/index_hour.json")
+    assert status == 200 and hourly_index["timestamps"][0] == _monday(date(2018, 10, 1))
+    monkeypatch.setenv("SMARD_REPLAY_NOW", NOW)
+    status, index, _ = _get("/app/chart_data/4169/DE-LU/index_quarterhour.json")
+    assert status == 200 and index["timestamps"][0] == _monday(date(2025, 9, 29))
+    assert _block(4169, "DE-LU", "quarterhour", _monday(date(2025, 3, 24)))[0] == 404
+    assert _block(4169, "DE-LU", "quarterhour", _monday(date(2025, 9, 22)))[0] == 404
+    _, first, _ = _block(4169, "DE-LU", "quarterhour", _monday(date(2025, 9, 29)))
+    assert all((v is None) == (ts < switch) for ts, v in first["series"])
+    status, march, _ = _block(4169, "DE-LU", "hour", _monday(date(2025, 3, 24)))
+    assert status == 200 and len(march["series"]) == 167
+    assert all(v is not None for _, v in march["series"])
 
 
 @pytest.mark.parametrize("path", [

@@ -17,9 +17,23 @@ the ``X-Gridcarbon-Synthetic`` header:
 - PV follows the sun (0.0 at night), nuclear is 0.0 after the shutdown on 2023-04-15, the residual load is
   load minus wind and PV, the price follows the residual load and goes negative at sunny, windy hours;
 - ``hour`` = sum of the four quarter hours (price: their mean); a null quarter makes the hour null;
-- values at or after "now" are ``null`` (the current week is padded, as SMARD does);
+- values at or after "now" are ``null`` (the current week is padded, as SMARD does), and realised generation
+  and load are published with SMARD's lag: a quarter hour is ``null`` until ``PUBLICATION_LAG`` after its end
+  (the recordings show 0.4 h for wind onshore and gas, 0.55 h for nuclear, 2.0-2.1 h for PV and lignite
+  between the end of the last published quarter hour and ``meta_data.created``; the replay rounds up to the
+  next quarter hour and uses the largest lag for series without a recording). The price is ``null`` from
+  "now" on (SMARD has tomorrow's day-ahead prices already: the replay is stricter, not kinder);
 - combinations that do not exist (offshore wind in Amprion/TransnetBW, nuclear in 50Hertz, any region but
-  DE-LU for the price) answer 404, as SMARD does.
+  DE-LU for the price) answer 404, as SMARD does;
+- the day-ahead price exists per quarter hour only from delivery day 2025-10-01 (the 15-minute day-ahead
+  market): before that "now" the quarter-hour price index answers 404; afterwards it starts with the week of
+  2025-09-29, whose quarter hours before 2025-10-01 are ``null``, and earlier weekly files answer 404. The
+  hourly price exists from 2018-10-01 (DE-LU) and, after the switch, is the mean of the four quarter hours
+  (DOMAIN.md section 10.1: what SMARD's hourly series holds after October 2025 is unverified).
+
+Not simulated (known to be kinder than SMARD): revisions of published values (the two recordings of one wind
+week differ in 65 values) and null gaps inside published data (the lignite recording has 9 null quarter hours
+of the previous evening between published ones).
 
 "Now" is ``SMARD_REPLAY_NOW`` (ISO-8601) if set, else the real clock.
 """
@@ -53,6 +67,13 @@ FIRST_WEEK = {"hour": date(2014, 12, 29), "quarterhour": date(2018, 10, 1)}
 MARKET_AREA_START = date(2018, 10, 1)  # DE-LU exists from here
 NUCLEAR_SHUTDOWN_MS = 1_681_596_000_000  # 2023-04-16 00:00 Europe/Berlin (2023-04-15T22:00Z)
 QH_PRICES_FROM_MS = 1_759_269_600_000  # 2025-10-01 00:00 Europe/Berlin: day-ahead prices per quarter hour
+QH_PRICES_FIRST_WEEK = date(2025, 9, 29)  # the Monday of the week containing the switch
+
+# publication lag of realised values after the END of a quarter hour (ms), from the recordings (see doc)
+_QUARTER = 900_000
+PUBLICATION_LAG_MS: dict[int, int] = {4067: 2 * _QUARTER, 4071: 2 * _QUARTER, 1224: 3 * _QUARTER,
+                                      4068: 9 * _QUARTER, 1223: 9 * _QUARTER}
+DEFAULT_PUBLICATION_LAG_MS = 9 * _QUARTER
 
 # combinations SMARD answers with 404 (no such plants in that control area)
 ABSENT: frozenset[tuple[int, str]] = frozenset({(1225, "Amprion"), (1225, "TransnetBW"), (1224, "50Hertz")})
@@ -87,7 +108,10 @@ def handle(request: ReplayRequest) -> ReplayResponse:
         filter_id, region, resolution = int(found.group(1)), found.group(2), found.group(3)
         if not _exists(filter_id, region):
             return not_found()
-        return json_response({"timestamps": index_timestamps(filter_id, region, resolution, now_ms)}, synthetic=True)
+        stamps = index_timestamps(filter_id, region, resolution, now_ms)
+        if not stamps:  # e.g. the quarter-hour price before 2025-10-01: SMARD has no such series yet
+            return not_found()
+        return json_response({"timestamps": stamps}, synthetic=True)
     found = _BLOCK.match(request.path)
     if found:
         filter_id, region = int(found.group(1)), found.group(2)
@@ -132,7 +156,27 @@ def index_timestamps(filter_id: int, region: str, resolution: str, now_ms: int) 
     first = FIRST_WEEK[resolution]
     if filter_id == PRICE_FILTER:
         first = max(first, MARKET_AREA_START)
+        if resolution == "quarterhour":
+            if now_ms < QH_PRICES_FROM_MS:
+                return []
+            first = QH_PRICES_FIRST_WEEK
     return _mondays(first, now_ms)
+
+
+def publication_lag_ms(filter_id: int) -> int:
+    """How long after the end of a quarter hour its realised value appears (0 for the day-ahead price)."""
+    if filter_id == PRICE_FILTER:
+        return 0
+    return PUBLICATION_LAG_MS.get(filter_id, DEFAULT_PUBLICATION_LAG_MS)
+
+
+def is_published(filter_id: int, resolution: str, ts: int, now_ms: int) -> bool:
+    """Whether the quarter hour starting at ``ts`` has a value at ``now_ms`` (see the module doc)."""
+    if filter_id == PRICE_FILTER:
+        if resolution == "quarterhour" and ts < QH_PRICES_FROM_MS:
+            return False
+        return ts < now_ms - now_ms % QH_MS
+    return ts + QH_MS + publication_lag_ms(filter_id) <= now_ms
 
 
 @lru_cache(maxsize=64)
@@ -203,7 +247,8 @@ def synthetic_block(filter_id: int, region: str, resolution: str, block_start_ms
     qh = quarter_hours(block_start_ms)
     values = _region_quarter_hours(filter_id, region, block_start_ms)
     now_floor = now_ms - now_ms % QH_MS
-    masked = [None if ts >= now_floor else v for ts, v in zip(qh, values, strict=True)]
+    masked = [v if is_published(filter_id, resolution, ts, now_ms) else None
+              for ts, v in zip(qh, values, strict=True)]
     if resolution == "quarterhour":
         series = [[ts, v] for ts, v in zip(qh, masked, strict=True)]
     else:

@@ -9,7 +9,17 @@ Endpoints (``https://www.smard.de/app``, no credential):
   ``{"meta_data": {"version": 1, "created": ms}, "series": [[ms, value|null], ...]}``.
 
 A 404 on the index means the combination does not exist (e.g. offshore wind in TransnetBW): the series is
-recorded as ``absent`` in ``raw_smard.series_status`` and nothing fails.
+recorded as ``absent`` in ``raw_smard.series_status`` and nothing fails. That is logged at INFO for the
+combinations known not to exist (``EXPECTED_ABSENT``) and as a WARNING naming series, region and window for a
+*required* series: the price, and every generation fuel and the total load of a region where that fuel exists.
+
+The day-ahead price (4169) is loaded at the resolutions SMARD publishes it in, whatever ``SMARD_RESOLUTION``
+says for generation (DOMAIN.md section 4.8): hourly (the only price before delivery day 2025-10-01, and still
+requested after it, where SMARD may have it too) and quarter-hourly from delivery day 2025-10-01 00:00
+Europe/Berlin on (SMARD has no quarter-hour price before; its index answers 404 there). Each price series
+reads and replaces only the part of the window where SMARD has that resolution (``SeriesSpec.available``), so
+a run before October 2025 never asks for a quarter-hour price and never records it as absent. The marts use the
+quarter-hour price where there is one and the hourly price otherwise (see ``int_grid_intensity``).
 
 Which series are loaded is configuration, not code (environment variables, read when the task runs):
 
@@ -17,7 +27,10 @@ Which series are loaded is configuration, not code (environment variables, read 
   ``id@REGION`` for that one region only. Default: the 12 generation filters, 410, 4359, 4387 and
   ``4169@DE-LU``.
 - ``SMARD_REGIONS``: default ``DE,50Hertz,Amprion,TenneT,TransnetBW``.
-- ``SMARD_RESOLUTION``: ``quarterhour`` (default) or ``hour``.
+- ``SMARD_RESOLUTION``: ``quarterhour`` (default) or ``hour``, for every series except the price (above).
+- ``SMARD_EXPECTED_ABSENT``: ``id@REGION`` combinations SMARD answers with 404 because the plants do not
+  exist there (logged at INFO, not WARNING). Default: offshore wind in Amprion and TransnetBW (no coast),
+  nuclear in 50Hertz (no nuclear plant since 1990).
 - ``SMARD_LOOKBACK_HOURS``: default 48; every run re-reads ``[window.start - lookback, window.end)`` so that
   SMARD's revisions and late publications (trailing ``null``) are picked up.
 """
@@ -28,7 +41,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +88,22 @@ DEFAULT_SERIES = [str(f) for f in (*GENERATION_FILTERS, *CONSUMPTION_FILTERS)] +
 DEFAULT_RESOLUTION = "quarterhour"
 DEFAULT_LOOKBACK_HOURS = 48
 
+# The day-ahead market moved to 15-minute products with delivery day 2025-10-01 (DOMAIN.md sections 3.2, 4.8):
+# SMARD has quarter-hour prices from then on, hourly ones before.
+QUARTER_HOUR_PRICES_FROM = datetime(2025, 9, 30, 22, tzinfo=UTC)  # 2025-10-01 00:00 Europe/Berlin
+# Filters whose resolutions are SMARD's, not SMARD_RESOLUTION's: resolution -> (available from, until) and
+# (required from, until) in UTC, None = open. A window outside the available period is not requested at all.
+Period = tuple[datetime | None, datetime | None]
+FIXED_RESOLUTIONS: dict[int, dict[str, tuple[Period, Period]]] = {
+    4169: {
+        "hour": ((None, None), (None, QUARTER_HOUR_PRICES_FROM)),
+        "quarterhour": ((QUARTER_HOUR_PRICES_FROM, None), (QUARTER_HOUR_PRICES_FROM, None)),
+    },
+}
+# Combinations without such plants, which SMARD answers with 404 (DOMAIN.md section 4.1): not a warning.
+DEFAULT_EXPECTED_ABSENT = ["1225@Amprion", "1225@TransnetBW", "1224@50Hertz"]
+REQUIRED_CONSUMPTION_FILTERS = frozenset({410})  # total load: the locality model needs it per control area
+
 # --- raw tables ---------------------------------------------------------------------------------------------
 CHART_VALUES = RawTable(
     schema="raw_smard",
@@ -120,6 +149,30 @@ class SeriesSpec:
     def label(self) -> str:
         return f"{self.filter_id}_{self.region}_{self.resolution}"
 
+    @property
+    def available(self) -> Period:
+        """The period (UTC, None = open) in which SMARD has this filter at this resolution."""
+        return FIXED_RESOLUTIONS.get(self.filter_id, {}).get(self.resolution, ((None, None), (None, None)))[0]
+
+    @property
+    def required(self) -> Period | None:
+        """The period in which a missing series is an error worth a WARNING (None: never required)."""
+        fixed = FIXED_RESOLUTIONS.get(self.filter_id)
+        if fixed is not None:
+            return fixed[self.resolution][1] if self.resolution in fixed else None
+        if self.filter_id in PRICE_FILTERS:
+            return (None, None)
+        if self.filter_id in GENERATION_FILTERS or self.filter_id in REQUIRED_CONSUMPTION_FILTERS:
+            return None if (self.filter_id, self.region) in configured_expected_absent() else (None, None)
+        return None
+
+    def clip(self, window: Window, period: Period | None = None) -> Window | None:
+        """The part of ``window`` inside ``period`` (default: ``available``), or None if they do not overlap."""
+        low, high = self.available if period is None else period
+        start = max(window.start, low) if low is not None else window.start
+        end = min(window.end, high) if high is not None else window.end
+        return Window(start, end) if start < end else None
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -142,8 +195,23 @@ def configured_lookback() -> timedelta:
     return timedelta(hours=hours)
 
 
+def configured_expected_absent() -> frozenset[tuple[int, str]]:
+    """``SMARD_EXPECTED_ABSENT`` as (filter id, region) pairs."""
+    pairs = set()
+    for item in env_list("SMARD_EXPECTED_ABSENT", DEFAULT_EXPECTED_ABSENT):
+        filter_text, _, region = item.partition("@")
+        if not filter_text.strip().isdigit() or not region.strip():
+            raise ValueError(f"SMARD_EXPECTED_ABSENT entry {item!r}: expected id@REGION")
+        pairs.add((int(filter_text), region.strip()))
+    return frozenset(pairs)
+
+
 def configured_series() -> list[SeriesSpec]:
-    """The series to load, from ``SMARD_SERIES``/``SMARD_REGIONS``/``SMARD_RESOLUTION`` (see module doc)."""
+    """The series to load, from ``SMARD_SERIES``/``SMARD_REGIONS``/``SMARD_RESOLUTION`` (see module doc).
+
+    A filter of ``FIXED_RESOLUTIONS`` (the price) gives one series per resolution SMARD publishes it in,
+    whatever ``SMARD_RESOLUTION`` says.
+    """
     resolution = configured_resolution()
     regions = env_list("SMARD_REGIONS", DEFAULT_REGIONS)
     specs: list[SeriesSpec] = []
@@ -156,10 +224,12 @@ def configured_series() -> list[SeriesSpec]:
         if filter_id not in FILTER_CATALOGUE:
             raise ValueError(f"SMARD_SERIES entry {item!r}: filter {filter_id} is not in the catalogue "
                              f"{sorted(FILTER_CATALOGUE)}")
+        resolutions = list(FIXED_RESOLUTIONS.get(filter_id, {resolution: None}))
         for reg in ([region.strip()] if region else regions):
-            spec = SeriesSpec(filter_id, reg, resolution)
-            if spec not in specs:
-                specs.append(spec)
+            for res in resolutions:
+                spec = SeriesSpec(filter_id, reg, res)
+                if spec not in specs:
+                    specs.append(spec)
     return specs
 
 
@@ -320,7 +390,7 @@ def blocks_overlapping(timestamps: Sequence[int], window: Window) -> list[tuple[
 @dataclass(frozen=True)
 class SeriesLoadResult:
     series: SeriesSpec
-    status: str  # present / absent
+    status: str  # present / absent (index 404) / not_available (SMARD has no such data for the window)
     window: Window
     blocks: int
     rows: int
@@ -353,15 +423,16 @@ def fetch_series(
     url = index_url(base_url, spec)
     response = fetch(session, url, source=SOURCE, start=window.start, end=window.end, ok_statuses=(200, 404))
     if response.status_code == 404:
-        log.info("smard %s: index answers 404, series absent", spec.label)
         return "absent", [], 0
     stamps = parse_index(response.content, url=url, window=window)
     records: list[ChartValue] = []
     blocks = blocks_overlapping(stamps, window)
     if not blocks:
         first = _ms_to_utc(stamps[0]).isoformat() if stamps else "none"
-        log.warning("smard %s: no weekly block overlaps %s (index: %d blocks, first %s); nothing to load. "
-                    "Before the first block, try SMARD_RESOLUTION=hour.", spec.label, window, len(stamps), first)
+        period = spec.required
+        level = logging.WARNING if period is not None and spec.clip(window, period) is not None else logging.INFO
+        log.log(level, "smard %s: no weekly block overlaps %s (index: %d blocks, first %s); nothing to load. "
+                "Before the first block, try SMARD_RESOLUTION=hour.", spec.label, window, len(stamps), first)
     for block_start, _block_end in blocks:
         burl = block_url(base_url, spec, block_start)
         resp = fetch(session, burl, source=SOURCE, start=window.start, end=window.end)
@@ -388,6 +459,31 @@ def record_status(conn: Any, spec: SeriesSpec, status: str, *, checked_at: datet
                                                       "resolution": spec.resolution}, meta=meta)
 
 
+def read_series(
+    session: Any, base_url: str, spec: SeriesSpec, window: Window, *, lookback: timedelta | None = None
+) -> tuple[SeriesLoadResult, list[ChartValue]]:
+    """Fetch one series for ``[window.start - lookback, window.end)``, clipped to the period in which SMARD has
+    it at this resolution (``SeriesSpec.available``), and log a required series that is missing (no database).
+
+    Returns the result (its ``window`` is the window read, which ``load_series`` replaces) and the records.
+    Status ``not_available`` (nothing requested) when the window lies outside that period, e.g. the
+    quarter-hour price before delivery day 2025-10-01.
+    """
+    widened = window.widened(configured_lookback() if lookback is None else lookback)
+    fetched = spec.clip(widened)
+    if fetched is None:
+        low, high = spec.available
+        log.info("smard %s: SMARD has no %s data in %s (only from %s until %s); not requested", spec.label,
+                 spec.resolution, widened, low.isoformat() if low else "the start",
+                 high.isoformat() if high else "now")
+        return SeriesLoadResult(spec, "not_available", widened, 0, 0, 0, 0), []
+    status, records, blocks = fetch_series(session, base_url, spec, fetched)
+    result = SeriesLoadResult(spec, status, fetched, blocks, len(records),
+                              sum(1 for r in records if r.value is not None), 0)
+    warn_if_required_missing(result, records)
+    return result, records
+
+
 def load_series(
     session: Any,
     conn: Any,
@@ -399,19 +495,49 @@ def load_series(
     dag_id: str | None = None,
     run_id: str | None = None,
 ) -> SeriesLoadResult:
-    """Fetch one series for ``[window.start - lookback, window.end)`` and replace exactly that window of it.
+    """Fetch one series for ``[window.start - lookback, window.end)`` and replace exactly that window of it
+    (clipped to the period in which SMARD has the series at this resolution, see ``read_series``).
 
     All blocks go into ONE ``replace_window`` call (one transaction): revised values replace the old ones,
     values that are still null stay NULL, and a failure anywhere leaves the previous state. Then the series
-    status (present/absent) is written.
+    status (present/absent) is written; a series SMARD does not have for the window writes nothing.
     """
-    widened = window.widened(configured_lookback() if lookback is None else lookback)
-    status, records, blocks = fetch_series(session, base_url, spec, widened)
-    meta = LoadMeta(dag_id=dag_id, run_id=run_id, window=widened)
+    result, records = read_series(session, base_url, spec, window, lookback=lookback)
+    if result.status == "not_available":
+        return result
+    meta = LoadMeta(dag_id=dag_id, run_id=run_id, window=result.window)
     deleted = 0
-    if status == "present":
-        deleted = store_series(conn, spec, widened, records, meta=meta).deleted
-    record_status(conn, spec, status, meta=meta)
-    return SeriesLoadResult(spec, status, widened, blocks, len(records),
-                            sum(1 for r in records if r.value is not None), deleted)
+    if result.status == "present":
+        deleted = store_series(conn, spec, result.window, records, meta=meta).deleted
+    record_status(conn, spec, result.status, meta=meta)
+    return replace(result, deleted=deleted)
+
+
+def warn_if_required_missing(result: SeriesLoadResult, records: Sequence[ChartValue] = ()) -> None:
+    """Log a series missing for the whole run: WARNING if it is required there, INFO otherwise.
+
+    Missing means: the index answered 404 (absent), or (for a price, which is published a day ahead) not one
+    published value in the part of the window where it is required.
+    """
+    spec = result.series
+    period = spec.required
+    required = spec.clip(result.window, period) if period is not None else None
+    name = FILTER_CATALOGUE.get(spec.filter_id, str(spec.filter_id))
+    if result.status == "absent":
+        if required is not None:
+            log.warning("smard: required series %d (%s) at resolution %s is ABSENT for region %s in window %s: "
+                        "SMARD's index answers HTTP 404. Intervals will carry SERIES_ABSENT%s.", spec.filter_id,
+                        name, spec.resolution, spec.region, result.window,
+                        " and PRICE_MISSING" if spec.filter_id in PRICE_FILTERS else "")
+        else:
+            log.info("smard %s: index answers 404, series absent (expected: no such plants in %s)", spec.label,
+                     spec.region)
+        return
+    if required is None or spec.filter_id not in PRICE_FILTERS:
+        return
+    inside = [r for r in records if required.start <= r.interval_start_utc < required.end]
+    if not any(r.value is not None for r in inside):
+        log.warning("smard: required series %d (%s) at resolution %s has no published value for region %s in "
+                    "window %s (%d rows, all null): these intervals will carry PRICE_MISSING.", spec.filter_id,
+                    name, spec.resolution, spec.region, required, len(inside))
 
