@@ -9,7 +9,9 @@
 ``python -m gridcarbon.bootstrap metadata [URL]``   creates Airflow's metadata database (default: the one in
     ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``) if it is missing.
 
-Roles (cluster-wide, NOLOGIN-free so local trust auth works; passwords only from the environment):
+Roles (cluster-wide, LOGIN; passwords only from the environment, ``WAREHOUSE_LOADER_PASSWORD``,
+``WAREHOUSE_TRANSFORMER_PASSWORD``, ``WAREHOUSE_BI_READER_PASSWORD``: applied on every run, so a changed one
+takes effect; required unless the server trusts local connections; sent as a SCRAM verifier, never as SQL text):
 - ``gridcarbon_loader``: owns the raw schemas, writes raw tables only.
 - ``gridcarbon_transformer``: dbt; reads raw, owns staging/intermediate/snapshots/marts.
 - ``bi_reader``: read-only, the ``marts`` schema only (table grants come from dbt's ``grants`` config).
@@ -17,6 +19,9 @@ Roles (cluster-wide, NOLOGIN-free so local trust auth works; passwords only from
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import socket
@@ -24,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from gridcarbon.settings import REPO_ROOT
 
@@ -132,33 +138,162 @@ def _exec_admin(sql: str, dbname: str = "postgres") -> None:
         conn.close()
 
 
-def _role_sql(role: str, password_env: str) -> str:
-    password = os.environ.get(password_env)
-    pw = f" password '{password}'" if password else ""
-    return (
-        f"do $$ begin if not exists (select from pg_roles where rolname = '{role}') then "
-        f"create role {role} login{pw}; end if; end $$;"
-    )
+ROLE_PASSWORD_ENV = {
+    LOADER_ROLE: "WAREHOUSE_LOADER_PASSWORD",
+    TRANSFORMER_ROLE: "WAREHOUSE_TRANSFORMER_PASSWORD",
+    BI_ROLE: "WAREHOUSE_BI_READER_PASSWORD",
+}
+# Cluster databases every Postgres has; bi_reader (any non-superuser) has no business connecting to them.
+MAINTENANCE_DATABASES = ("postgres", "template1")
+# Functions that print the SQL of a view or rule (pg_views.definition, pg_matviews.definition and
+# pg_rules.definition call them); revoked from PUBLIC in the warehouse database, see create_database.
+VIEW_SQL_FUNCTIONS = ("pg_get_viewdef", "pg_get_ruledef")
+_ROLE_LOCK = 0x67636272  # pg_advisory_lock key: concurrent bootstraps take turns on the cluster-wide roles
+
+
+class BootstrapError(RuntimeError):
+    """The warehouse cannot be set up safely as configured (e.g. a password the server requires is missing)."""
+
+
+def scram_verifier(password: str, *, salt: bytes | None = None, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier Postgres stores for ``password`` (``pg_authid.rolpassword`` format).
+
+    Sending the verifier instead of the password keeps the clear text out of the server log and
+    ``pg_stat_activity`` (what psql's ``\\password`` does). Postgres applies SASLprep to the password, which
+    leaves ASCII unchanged (or fails on control characters, and then uses the raw bytes, as we do); callers
+    send non-ASCII passwords as a quoted literal instead (see ``_set_password``).
+    """
+    salt = salt if salt is not None else os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    b64 = base64.b64encode
+    return (f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}$"
+            f"{b64(stored_key).decode()}:{b64(server_key).decode()}")
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    """Whether a ``pg_authid.rolpassword`` value (SCRAM verifier or md5 hash) is the one of ``password``."""
+    if not stored:
+        return False
+    if stored.startswith("SCRAM-SHA-256$"):
+        try:
+            iterations, rest = stored[len("SCRAM-SHA-256$"):].split(":", 1)
+            salt = base64.b64decode(rest.split("$", 1)[0])
+        except ValueError:
+            return False
+        return hmac.compare_digest(scram_verifier(password, salt=salt, iterations=int(iterations)), stored)
+    return False  # md5 (needs the role name) or clear text: treat as different, the password is set again
+
+
+def _set_password(cur: Any, role: str, password: str) -> None:
+    from psycopg2 import sql
+
+    value = scram_verifier(password) if password.isascii() else password  # never formatted into SQL text
+    cur.execute(sql.SQL("alter role {} with login password {}").format(sql.Identifier(role), sql.Literal(value)))
+
+
+def _ensure_role(cur: Any, role: str, password: str | None) -> None:
+    """Create ``role`` (LOGIN) if missing; set ``password`` when given and different from the stored one."""
+    import psycopg2
+    from psycopg2 import sql
+
+    try:
+        cur.execute("select rolpassword from pg_authid where rolname = %s", (role,))
+    except psycopg2.errors.InsufficientPrivilege:  # not a superuser (e.g. a managed server): always set it
+        cur.execute("select null from pg_roles where rolname = %s", (role,))
+    row = cur.fetchone()
+    if row is None:
+        cur.execute(sql.SQL("create role {} login").format(sql.Identifier(role)))
+    if password and not password_matches(row[0] if row else None, password):
+        _set_password(cur, role, password)
+
+
+def _logs_in_without_password(role: str) -> bool:
+    """Whether the server lets ``role`` in with a wrong password (trust authentication for it), probed with a
+    real connection from where the bootstrap runs (the same host/port as the admin connection)."""
+    import psycopg2
+
+    host = os.environ.get("PGHOST", "127.0.0.1")
+    port = os.environ.get("PGPORT", "5432")
+    try:
+        psycopg2.connect(host=host, port=port, user=role, dbname="postgres", connect_timeout=3,
+                         password="gridcarbon-trust-probe-" + os.urandom(8).hex()).close()
+        return True
+    except psycopg2.OperationalError as exc:
+        # Authentication passed, then the database refused the role (CONNECT revoked): that is trust too.
+        return "permission denied for database" in str(exc)
+
+
+def ensure_roles() -> None:
+    """Create the three roles; apply every password given in the environment (also a changed one).
+
+    Where the server does not trust local connections a role without a password could never log in, so a
+    missing ``WAREHOUSE_*_PASSWORD`` is an error naming the variable instead of a role nobody can use.
+    """
+    import psycopg2
+
+    conn = psycopg2.connect(_admin_dsn())
+    conn.autocommit = True
+    missing = []
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select pg_advisory_lock(%s)", (_ROLE_LOCK,))
+            for role, env in ROLE_PASSWORD_ENV.items():
+                password = os.environ.get(env) or None
+                _ensure_role(cur, role, password)
+                if password is None and not _logs_in_without_password(role):
+                    missing.append(env)
+    finally:
+        conn.close()  # releases the advisory lock
+    if missing:
+        host, port = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432")
+        raise BootstrapError(
+            f"the Postgres server at {host}:{port} requires passwords (no trust authentication), but "
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: set "
+            f"{' and '.join(missing)} in the environment (see .env.example) and run the bootstrap again")
 
 
 def create_database(name: str) -> None:
-    """Create database ``name`` (if missing) with roles, schemas, grants and every raw table."""
-    import psycopg2
+    """Create database ``name`` (if missing) with roles, schemas, grants and every raw table.
 
-    _exec_admin(_role_sql(LOADER_ROLE, "WAREHOUSE_LOADER_PASSWORD"))
-    _exec_admin(_role_sql(TRANSFORMER_ROLE, "WAREHOUSE_TRANSFORMER_PASSWORD"))
-    _exec_admin(_role_sql(BI_ROLE, "WAREHOUSE_BI_READER_PASSWORD"))
+    Access, as far as Postgres allows it:
+    - ``CONNECT``/``TEMPORARY`` on ``name`` are revoked from PUBLIC and granted to the three roles only, and
+      PUBLIC's ``CONNECT`` on the maintenance databases ``postgres`` and ``template1`` is revoked (superusers are
+      not affected). Postgres has no per-role deny: a database created later by someone else grants CONNECT
+      to PUBLIC by default, and bi_reader can connect there (seeing nothing PUBLIC cannot see); a hard limit
+      needs a ``pg_hba.conf`` line ``host all bi_reader all reject`` after the warehouse's own line.
+    - bi_reader has USAGE on ``marts`` only, so it cannot read relations of any other schema.
+    - Catalogs list every relation's name to every role (pg_class cannot be filtered per schema), and
+      ``pg_views.definition`` prints any view's SQL through ``pg_get_viewdef``; revoking ``select`` on
+      pg_views per schema is not possible. So ``pg_get_viewdef``/``pg_get_ruledef`` (every overload) and the
+      ``pg_rewrite`` catalog (the parsed view queries) are revoked from PUBLIC in this database and granted to
+      the loader and transformer: bi_reader can list views but read the SQL of none, marts included.
+      ``information_schema.views`` shows definitions to the view owner only anyway.
+    """
+    import psycopg2
+    from psycopg2 import sql
+
+    ensure_roles()
+    db = sql.Identifier(name)
     conn = psycopg2.connect(_admin_dsn())
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("select 1 from pg_database where datname = %s", (name,))
         if cur.fetchone() is None:
-            cur.execute(f'create database "{name}"')
+            cur.execute(sql.SQL("create database {}").format(db))
+        cur.execute(sql.SQL("revoke all on database {} from public").format(db))
+        cur.execute(sql.SQL("grant connect, temporary on database {} to {}, {}").format(
+            db, sql.Identifier(LOADER_ROLE), sql.Identifier(TRANSFORMER_ROLE)))
+        cur.execute(sql.SQL("grant connect on database {} to {}").format(db, sql.Identifier(BI_ROLE)))
+        cur.execute(sql.SQL("grant create on database {} to {}").format(db, sql.Identifier(TRANSFORMER_ROLE)))
+        for other in MAINTENANCE_DATABASES:
+            if other != name:
+                cur.execute(sql.SQL("revoke connect on database {} from public").format(sql.Identifier(other)))
     conn.close()
 
-    stmts = [f'grant connect on database "{name}" to {LOADER_ROLE}, {TRANSFORMER_ROLE}, {BI_ROLE}',
-             f'grant create on database "{name}" to {TRANSFORMER_ROLE}',
-             "revoke all on schema public from public"]
+    stmts = ["revoke all on schema public from public"]
     for schema in RAW_SCHEMAS:
         stmts += [
             f"create schema if not exists {schema} authorization {LOADER_ROLE}",
@@ -172,6 +307,7 @@ def create_database(name: str) -> None:
         stmts.append(f"create schema if not exists {schema} authorization {TRANSFORMER_ROLE}")
     stmts.append(f"grant usage on schema marts to {BI_ROLE}")
     _exec_admin(";\n".join(stmts), dbname=name)
+    _hide_view_sql(name)
 
     from gridcarbon.sources import all_raw_tables
 
@@ -217,6 +353,32 @@ def ensure_metadata_database(sqlalchemy_url: str) -> str | None:
     return name
 
 
+def _hide_view_sql(name: str) -> None:
+    """Revoke the view-SQL functions and ``pg_rewrite`` from PUBLIC in database ``name`` (see create_database)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    roles = sql.SQL(", ").join(sql.Identifier(r) for r in (LOADER_ROLE, TRANSFORMER_ROLE))
+    conn = psycopg2.connect(_admin_dsn(name))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select p.oid::regprocedure::text from pg_proc p "
+                        "where p.pronamespace = 'pg_catalog'::regnamespace and p.proname = any(%s)",
+                        (list(VIEW_SQL_FUNCTIONS),))
+            for (signature,) in cur.fetchall():  # e.g. pg_get_viewdef(oid,boolean): from the catalog, not input
+                function = sql.SQL("pg_catalog.") + sql.SQL(signature)
+                cur.execute(sql.SQL("revoke execute on function {} from public").format(function))
+                cur.execute(sql.SQL("grant execute on function {} to {}").format(function, roles))
+            cur.execute(sql.SQL("revoke select on pg_catalog.pg_rewrite from public"))
+            cur.execute(sql.SQL("grant select on pg_catalog.pg_rewrite to {}").format(roles))
+    except psycopg2.errors.InsufficientPrivilege as exc:  # only a superuser may change catalog privileges
+        print(f"# warning: view SQL stays readable to bi_reader in {name} (needs a superuser): {exc}".strip(),
+              file=sys.stderr)
+    finally:
+        conn.close()
+
+
 def drop_database(name: str) -> None:
     _exec_admin(f'drop database if exists "{name}" with (force)')
 
@@ -231,7 +393,11 @@ def main(argv: list[str]) -> int:
         print(f"export PGHOST={host} PGPORT={port} PGUSER={user}")
         return 0
     if cmd == "database":
-        create_database(argv[1])
+        try:
+            create_database(argv[1])
+        except BootstrapError as exc:
+            print(f"bootstrap: {exc}", file=sys.stderr)
+            return 1
         print(f"# database {argv[1]} ready (schemas, roles, raw tables)", file=sys.stderr)
         return 0
     if cmd == "metadata":
