@@ -26,33 +26,46 @@ def smard_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_smard_ingest_lands_every_configured_series(smard_defaults: None, run_dag: Any, admin_conn: Any) -> None:
-    """A manual run for 6 hours loads all 76 configured series: rows (6 h + 48 h look-back, 216 quarter
-    hours) for every present series, 'absent' status for the three SMARD answers with 404, all present
-    values non-NULL, and the load metadata naming the DAG run."""
+    """A manual run for 6 hours (September 2025, before the 15-minute day-ahead market) loads all 77
+    configured series: rows (6 h + 48 h look-back, 216 quarter hours) for every present series, 'absent'
+    status for the three SMARD answers with 404, all present values non-NULL, and the load metadata naming
+    the DAG run. The day-ahead price has a value for every one of the 54 hours (hourly series); the
+    quarter-hour price, which SMARD does not have before 2025-10-01, is neither requested nor recorded absent."""
     dag_run = run_dag("smard_ingest", START, END)
     assert str(dag_run.state) in ("success", "DagRunState.SUCCESS"), dag_run.state
     expected = smard.configured_series()
-    assert len(expected) == 76
+    assert len(expected) == 77
     with admin_conn.cursor() as cur:
-        cur.execute("select filter_id, region, count(*), count(value), min(interval_start_utc), "
+        cur.execute("select filter_id, region, resolution, count(*), count(value), min(interval_start_utc), "
                     "max(interval_start_utc), min(_dag_id), count(distinct _run_id) from raw_smard.chart_values "
-                    "where resolution = 'quarterhour' and interval_start_utc >= %s and interval_start_utc < %s "
-                    "group by 1, 2", (START - timedelta(hours=48), END))
-        rows = {(f, r): rest for f, r, *rest in cur.fetchall()}
-        cur.execute("select filter_id, region, status from raw_smard.series_status where resolution = 'quarterhour'")
-        status = {(f, r): s for f, r, s in cur.fetchall()}
+                    "where interval_start_utc >= %s and interval_start_utc < %s "
+                    "group by 1, 2, 3", (START - timedelta(hours=48), END))
+        rows = {(f, r, res): rest for f, r, res, *rest in cur.fetchall()}
+        cur.execute("select filter_id, region, resolution, status from raw_smard.series_status")
+        status = {(f, r, res): s for f, r, res, s in cur.fetchall()}
     absent = {(1225, "Amprion"), (1225, "TransnetBW"), (1224, "50Hertz")}
     for spec in expected:
-        key = (spec.filter_id, spec.region)
-        if key in absent:
+        key = (spec.filter_id, spec.region, spec.resolution)
+        if (spec.filter_id, spec.region) in absent:
             assert status.get(key) == "absent", key
             assert key not in rows, key
             continue
+        if key == (4169, "DE-LU", "quarterhour"):
+            assert key not in rows and key not in status, (rows.get(key), status.get(key))
+            continue
         assert status.get(key) == "present", key
         count, non_null, first, last, dag_id, runs = rows[key]
-        assert (count, non_null) == (216, 216), key
-        assert first == START - timedelta(hours=48) and last == END - timedelta(minutes=15), key
+        step = timedelta(hours=1) if spec.resolution == "hour" else timedelta(minutes=15)
+        expected_count = 54 if spec.resolution == "hour" else 216
+        assert (count, non_null) == (expected_count, expected_count), key
+        assert first == START - timedelta(hours=48) and last == END - step, key
         assert dag_id == "smard_ingest" and runs == 1, key
+    with admin_conn.cursor() as cur:  # a price for every hour of the window
+        cur.execute("select count(distinct date_bin('1 hour', interval_start_utc, timestamptz '2000-01-01Z')) "
+                    "from raw_smard.chart_values where filter_id = 4169 and region = 'DE-LU' "
+                    "and value is not null and interval_start_utc >= %s and interval_start_utc < %s",
+                    (START - timedelta(hours=48), END))
+        assert cur.fetchone()[0] == 54
     # values as the replay server generated them: the price in EUR/MWh, load in MWh per quarter hour
     with admin_conn.cursor() as cur:
         cur.execute("select min(value), max(value) from raw_smard.chart_values where filter_id = 410 "

@@ -208,9 +208,10 @@ def test_lookback_reads_two_blocks_and_replaces_the_widened_window(smard_env: di
 
 
 def test_rerun_is_idempotent(smard_env: dict, admin_conn: Any) -> None:
-    """Running the same window twice gives the same rows (same checksum), not doubled ones."""
+    """Running the same window twice gives the same rows (same checksum), not doubled ones (the quarter-hour
+    price, which exists from delivery day 2025-10-01)."""
     spec = smard.SeriesSpec(4169, "DE-LU", "quarterhour")
-    window = Window(datetime(2025, 4, 6, 10, tzinfo=UTC), datetime(2025, 4, 6, 16, tzinfo=UTC))
+    window = Window(datetime(2025, 10, 12, 10, tzinfo=UTC), datetime(2025, 10, 12, 16, tzinfo=UTC))
     smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
     first = _checksum(admin_conn, spec, window)
     smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
@@ -285,3 +286,42 @@ def test_window_before_the_first_block_loads_nothing_and_says_why(smard_env: dic
     hour = smard.load_series(smard_env["session"], smard_env["conn"], smard.SeriesSpec(4067, "TenneT", "hour"),
                              window, base_url=smard_env["base"], lookback=timedelta(0))
     assert (hour.blocks, hour.rows, hour.non_null) == (1, 6, 6)
+
+
+def test_default_price_series_before_october_2025_give_every_hour_a_price(smard_env: dict, admin_conn: Any,
+                                                                          monkeypatch: pytest.MonkeyPatch,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    """With the default configuration and the replay server's "now" in April 2025, a run over the DST week of
+    March 2025 loads the day-ahead price for each of its 167 hours from SMARD's hourly series. The quarter-hour
+    price index (404 before 2025-10-01, as on smard.de) is never asked and no 'absent' status is written for
+    it; nothing is logged as a warning."""
+    import logging
+
+    for name in ("SMARD_SERIES", "SMARD_REGIONS", "SMARD_RESOLUTION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMARD_REPLAY_NOW", "2025-04-10T12:00:00+00:00")
+    caplog.set_level(logging.INFO, logger="gridcarbon.sources.smard")
+    start = datetime(2025, 3, 24, tzinfo=smard.BERLIN).astimezone(UTC)
+    window = Window(start, smard.local_week_end(start))
+    assert requests.get(f"{smard_env['base']}/chart_data/4169/DE-LU/index_quarterhour.json",
+                        timeout=10).status_code == 404
+    _control(smard_env["server"], "_requests", "DELETE")
+    status_before = _status_row(admin_conn, 4169, "quarterhour")  # an earlier test may have loaded October
+    results = [smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"],
+                                 lookback=timedelta(0))
+               for spec in smard.configured_series() if spec.filter_id == 4169]
+    assert [(r.series.resolution, r.status) for r in results] == [("hour", "present"), ("quarterhour", "not_available")]
+    hourly = _rows(admin_conn, smard.SeriesSpec(4169, "DE-LU", "hour"), window)
+    assert len(hourly) == 167 and all(r[1] is not None for r in hourly)
+    assert all(b[0] - a[0] == timedelta(hours=1) for a, b in pairwise(hourly))
+    assert _rows(admin_conn, smard.SeriesSpec(4169, "DE-LU", "quarterhour"), window) == []
+    assert _status_row(admin_conn, 4169, "quarterhour") == status_before
+    assert _requests_to(smard_env["server"], "4169/DE-LU/index_quarterhour") == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def _status_row(admin_conn: Any, filter_id: int, resolution: str) -> tuple | None:
+    with admin_conn.cursor() as cur:
+        cur.execute("select status, checked_at_utc from raw_smard.series_status where filter_id = %s "
+                    "and region = 'DE-LU' and resolution = %s", (filter_id, resolution))
+        return cur.fetchone()
