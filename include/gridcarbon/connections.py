@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -101,8 +102,45 @@ def _from_airflow(conn_id: str) -> dict[str, Any] | None:
     }
 
 
+# Database passwords the stack reads from the environment (docker-compose, .env, scripts/env.sh).
+SECRET_ENV_VARS = ("WAREHOUSE_LOADER_PASSWORD", "WAREHOUSE_TRANSFORMER_PASSWORD", "WAREHOUSE_BI_READER_PASSWORD",
+                   "POSTGRES_PASSWORD", "PGPASSWORD", "DBT_PASSWORD")
+_SENSITIVE_KEY = re.compile(r"secret|token|password|passwd|api_?key|credential|private|auth", re.I)
+
+
+def _sensitive_values(data: dict[str, Any]) -> list[str]:
+    values = [data.get("password")]
+    values += [v for k, v in (data.get("extra") or {}).items() if _SENSITIVE_KEY.search(str(k))]
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def mask_configured_secrets() -> None:
+    """Register every secret configured in this process's environment with the masker
+    (``gridcarbon.http.register_secret``: our ``redact``, every log record, Airflow's task-log masker): the
+    database passwords of ``SECRET_ENV_VARS`` and the password and sensitive extras of every
+    ``AIRFLOW_CONN_*`` (which Airflow itself does not mask when we read them from the environment)."""
+    from gridcarbon.http import register_secret
+
+    for name in SECRET_ENV_VARS:
+        register_secret(os.environ.get(name))
+    for name in [k for k in os.environ if k.startswith("AIRFLOW_CONN_")]:
+        try:
+            data = _from_env(name.removeprefix("AIRFLOW_CONN_"))
+        except ValueError:  # a malformed variable is reported where it is used
+            continue
+        for value in _sensitive_values(data or {}):
+            register_secret(value)
+
+
 def resolve_endpoint(conn_id: str, default_url: str) -> Endpoint:
+    """The endpoint of connection ``conn_id``; every configured secret is registered with the masker first
+    (this is the task boundary: each source task resolves its connection before it sends anything)."""
+    from gridcarbon.http import register_secret
+
+    mask_configured_secrets()
     data = _from_env(conn_id) or _from_airflow(conn_id)
+    for value in _sensitive_values(data or {}):
+        register_secret(value)
     if not data:
         return Endpoint(conn_id=conn_id, base_url=default_url.rstrip("/"))
     base = _base_url_from(data["conn_type"], data["host"], data["port"], data["schema"]) or default_url

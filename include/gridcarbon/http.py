@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -33,11 +35,82 @@ DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
 USER_AGENT = "gridcarbon/0.1 (+https://github.com/gridcarbon/gridcarbon)"
 
 _SECRET_PARAMS = re.compile(r"((?:api_key|apikey|token|access_token|client_secret|subscription-key)=)[^&\s]+", re.I)
+_BEARER = re.compile(r"(\bBearer\s+)[^\s\"',;]+", re.I)
+MIN_SECRET_LENGTH = 5  # as Airflow's [logging] min_length_masked_secret: shorter values would mask ordinary text
+_secrets: set[str] = set()
+_secrets_re: re.Pattern[str] | None = None
+_secrets_lock = threading.Lock()
 
 
-def redact(text: str) -> str:
-    """Remove credentials from URLs and messages before they reach a log line or an exception."""
-    return _SECRET_PARAMS.sub(r"\1***", text)
+def _forms(secret: str) -> set[str]:
+    """A secret as it may appear in text: as is, and percent-encoded the way it travels in a URL or form."""
+    return {f for f in (secret, quote(secret, safe=""), quote_plus(secret)) if len(f) >= MIN_SECRET_LENGTH}
+
+
+def register_secret(secret: str | None) -> None:
+    """Mask ``secret`` (and its URL-encoded forms) from now on: in ``redact``, in every log record of this
+    process (a log record factory) and, inside an Airflow task, in the task log (Airflow's secrets masker,
+    which also tells the supervisor). Values shorter than ``MIN_SECRET_LENGTH`` are not masked (as Airflow)."""
+    global _secrets_re
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        return
+    forms = _forms(secret)
+    with _secrets_lock:
+        if forms <= _secrets:
+            return
+        _secrets.update(forms)
+        _secrets_re = re.compile("|".join(re.escape(f) for f in sorted(_secrets, key=len, reverse=True)))
+    _install_log_record_masking()
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - Airflow is in the project venv; scripts may run without it
+        return
+    for form in forms:
+        mask_secret(form)
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Remove credentials from URLs and messages before they reach a log line or an exception: ``api_key=``-like
+    query values, bearer tokens, every registered secret and every value in ``secrets``, whatever the text
+    around them."""
+    text = _BEARER.sub(r"\1***", _SECRET_PARAMS.sub(r"\1***", text))
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
+            for form in sorted(_forms(secret), key=len, reverse=True):
+                text = text.replace(form, "***")
+    pattern = _secrets_re
+    return pattern.sub("***", text) if pattern is not None else text
+
+
+_previous_factory: Callable[..., logging.LogRecord] | None = None
+
+
+def _masking_record_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    assert _previous_factory is not None
+    record = _previous_factory(*args, **kwargs)
+    pattern = _secrets_re
+    if pattern is None:
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a broken record is the logging module's to report
+        return record
+    if pattern.search(message):
+        record.msg, record.args = pattern.sub("***", message), None
+    if record.exc_info and record.exc_info[0] is not None:
+        text = logging.Formatter().formatException(record.exc_info)
+        if pattern.search(text):
+            record.exc_text = pattern.sub("***", text)  # formatters print exc_text when it is set
+    return record
+
+
+def _install_log_record_masking() -> None:
+    """Every log record created in this process has registered secrets masked, whatever logger and handler."""
+    global _previous_factory
+    with _secrets_lock:
+        if _previous_factory is None:
+            _previous_factory = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(_masking_record_factory)
 
 
 class _TimeoutAdapter(HTTPAdapter):

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from gridcarbon.http import redact
 from gridcarbon.replay.core import ReplayRequest, ReplayResponse, json_response, not_found
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _make_handler(state: ReplayState) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True  # headers and body are two writes: without this, keep-alive clients wait ~40 ms
 
         def log_message(self, fmt: str, *args: Any) -> None:  # quiet; the request log is at /_requests
-            log.debug(fmt, *args)
+            log.debug("%s", redact(fmt % args))  # the request line carries api_key=...: never printed
 
         def _send(self, resp: ReplayResponse) -> None:
             self.send_response(resp.status)

@@ -452,7 +452,7 @@ def fetch_route(
             payload = _get_json(session, url, params, hours)
             page_total = parse_total(payload, url=url, window=hours)
             for warning in _response(payload, url, hours).get("warnings") or []:
-                log.warning("EIA %s warning: %s", route.name, redact(str(warning)))
+                log.warning("EIA %s warning: %s", route.name, redact(str(warning), endpoint.password))
             if total is not None and page_total != total:
                 raise SourceUnavailableError(
                     f"response.total changed from {total} to {page_total} while paging (EIA published rows "
