@@ -9,8 +9,10 @@ service) into `raw_netztransparenz.redispatch_measures`, and of the German conve
   2021-01-01: set
   `REDISPATCH_START=2021-01-01` (or `airflow backfill create --dag-id redispatch_ingest --from-date 2021-01-01
   --to-date ...`) to load the history.
-- **Window**: the measures whose start lies in the data interval (or a manual run's
-  `conf={"window_start", "window_end"}`) are replaced in one transaction; reruns give the same rows.
+- **Window**: every measure overlapping the data interval (or a manual run's
+  `conf={"window_start", "window_end"}`) is loaded, also one that started before it: a run reads the measures
+  starting in the interval widened by `REDISPATCH_LOOKBACK_HOURS` (default 48; the longest 2024 measure lasts
+  24 h) and replaces exactly those in one transaction; reruns give the same rows.
 - **Connection** `netztransparenz`: host = data service URL (default `https://ds.netztransparenz.de/api/v1`),
   login = client id, password = client secret, extra `token_url` (default
   `https://identity.netztransparenz.de/users/connect/token`). Rejected credentials fail without retries.

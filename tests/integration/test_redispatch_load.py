@@ -8,7 +8,7 @@ duplicate measures, a failed run that wipes a day already loaded, or a DAG that 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -80,9 +80,37 @@ def test_load_then_rerun_gives_identical_rows(warehouse_db: str, admin_conn: Any
     window = Window(datetime(2025, 3, 30, tzinfo=UTC), datetime(2025, 3, 31, tzinfo=UTC))
     measures = _load(replay_server, window)
     first = _snapshot(admin_conn, window)
-    assert len(first) == len(measures) >= 2
+    assert len(first) == len([m for m in measures if window.start <= m.start_utc < window.end]) >= 2
     _load(replay_server, window)
     assert _snapshot(admin_conn, window) == first
+
+
+def test_a_run_loads_measures_that_started_before_its_window(warehouse_db: str, admin_conn: Any,
+                                                           replay_server: Any) -> None:
+    """Issue 14: a run for 2024-01-03 alone (the run for 2024-01-02 never happened) loads every recorded
+    measure that overlaps its day, also those that started on 2024-01-02, with their published energy; a
+    second run of the same day stores nothing twice."""
+    window = Window(datetime(2024, 1, 3, tzinfo=UTC), datetime(2024, 1, 4, tzinfo=UTC))
+    recorded = nt.parse_redispatch_csv(fixture_path("netztransparenz/redispatch_2024.csv").read_bytes())
+    overlapping = {m.measure_id: m.total_mwh for m in recorded
+                   if m.start_utc < window.end and m.end_utc > window.start}
+    started_before = {m.measure_id for m in recorded
+                      if m.start_utc < window.start < m.end_utc}
+    assert started_before, "the recorded file has measures running across midnight 2024-01-02/03"
+    with admin_conn.cursor() as cur:  # a day nobody loaded yet (other tests may have loaded the year)
+        cur.execute("delete from raw_netztransparenz.redispatch_measures where start_utc >= %s and start_utc < %s",
+                    (window.start - timedelta(days=3), window.end + timedelta(days=1)))
+    admin_conn.commit()
+    for _ in range(2):
+        _load(replay_server, window)
+        with admin_conn.cursor() as cur:
+            cur.execute("select measure_id, total_mwh from raw_netztransparenz.redispatch_measures "
+                        "where start_utc < %s and end_utc > %s", (window.end, window.start))
+            landed = dict(cur.fetchall())
+        missing = sorted(set(overlapping) - set(landed))
+        assert not missing, f"{len(missing)} overlapping measures not loaded, e.g. {missing[:3]}"
+        assert landed == overlapping
+        assert started_before <= set(landed)
 
 
 def test_malformed_answer_keeps_stored_rows(warehouse_db: str, admin_conn: Any, replay_server: Any) -> None:
@@ -100,8 +128,9 @@ def test_malformed_answer_keeps_stored_rows(warehouse_db: str, admin_conn: Any, 
     with pytest.raises(MalformedPayloadError) as info:
         _load(replay_server, window)
     text = str(info.value)
-    assert "source=netztransparenz" in text and "/data/redispatch/2025-04-02T00:00:00/2025-04-03T00:00:00" in text
-    assert "interval=[2025-04-02T00:00:00+00:00" in text
+    # the request covers the 48 h look-back (measures that started earlier and overlap the day)
+    assert "source=netztransparenz" in text and "/data/redispatch/2025-03-31T00:00:00/2025-04-03T00:00:00" in text
+    assert "interval=[2025-03-31T00:00:00+00:00" in text
     assert _snapshot(admin_conn, window) == before
 
 

@@ -51,25 +51,28 @@ def test_wrong_client_secret_raises_auth_error(replay_server) -> None:
 
 
 def test_recorded_2024_measures_are_served_for_2024_windows(replay_server) -> None:
-    """A 2024 day comes from the recorded file (not synthetic) and contains the Heilbronn example row; only
-    measures starting in the window are kept (overlapping ones from the day before are dropped)."""
+    """A 2024 day comes from the recorded file (not synthetic) and contains the Heilbronn example row; every
+    measure overlapping the window is kept, also one that started before it (issue 14), and the look-back
+    (REDISPATCH_LOOKBACK_HOURS, 48 h) bounds how early they may start."""
     fixture_path("netztransparenz/redispatch_2024.csv")
     window = Window(datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC))
     raw = requests.get(nt.redispatch_url(_endpoint(replay_server), window), timeout=10,
                        headers={"Authorization": f"Bearer {replay.ACCESS_TOKEN}"})
     assert "X-Gridcarbon-Synthetic" not in raw.headers
     assert raw.content.startswith(b"\xef\xbb\xbfBEGINN_DATUM;")
-    measures = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server))
-    assert all(window.start <= m.start_utc < window.end for m in measures)
+    # a 24 h look-back keeps the request inside the recorded year (the replay serves 2023-12-31 synthetic)
+    measures = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server), lookback=timedelta(hours=24))
+    assert all(window.start - timedelta(hours=24) <= m.start_utc < window.end for m in measures)
     assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in measures)
     later = Window(datetime(2024, 1, 2, 10, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC))
     answered = nt.parse_redispatch_csv(requests.get(
         nt.redispatch_url(_endpoint(replay_server), later), timeout=10,
         headers={"Authorization": f"Bearer {replay.ACCESS_TOKEN}"}).content)
     assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in answered)  # overlaps 10:00
-    kept = nt.fetch(build_session(), later, endpoint=_endpoint(replay_server))
-    assert not any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in kept)
-    assert {m.measure_id for m in kept} < {m.measure_id for m in measures}
+    kept = nt.fetch(build_session(), later, endpoint=_endpoint(replay_server), lookback=timedelta(hours=24))
+    assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in kept)  # started 08:00 UTC
+    overlapping = {m.measure_id for m in answered if m.start_utc < later.end and m.end_utc > later.start}
+    assert overlapping <= {m.measure_id for m in kept}
 
 
 def test_synthetic_measures_outside_2024_are_plausible_and_deterministic(replay_server) -> None:
@@ -79,8 +82,8 @@ def test_synthetic_measures_outside_2024_are_plausible_and_deterministic(replay_
     raw = requests.get(nt.redispatch_url(_endpoint(replay_server), window), timeout=10,
                        headers={"Authorization": f"Bearer {replay.ACCESS_TOKEN}"})
     assert raw.headers.get("X-Gridcarbon-Synthetic") == "true"
-    first = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server))
-    second = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server))
+    first = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server), lookback=timedelta(0))
+    second = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server), lookback=timedelta(0))
     assert first == second
     assert 6 <= len(first) <= 15
     assert {m.instructing_tso for m in first} <= {"TenneT DE", "50Hertz", "Amprion", "TransnetBW"}
@@ -91,14 +94,16 @@ def test_synthetic_measures_outside_2024_are_plausible_and_deterministic(replay_
         assert float(m.total_mwh) == pytest.approx(float(m.mean_mw) * hours, rel=0.02, abs=0.5)
 
 
-def test_daily_windows_split_the_measures_without_overlap(replay_server) -> None:
-    """Three daily runs together give exactly the measures of one three-day run (no measure twice)."""
+def test_daily_windows_cover_the_measures_of_one_longer_run(replay_server) -> None:
+    """Three daily runs together read exactly the measures of one three-day run (same ids, same values; the
+    look-back makes consecutive runs overlap, and the load replaces, so nothing is stored twice)."""
     endpoint = _endpoint(replay_server)
     start = datetime(2025, 10, 25, tzinfo=UTC)
     days = [nt.fetch(build_session(), Window(start + timedelta(days=i), start + timedelta(days=i + 1)),
                      endpoint=endpoint) for i in range(3)]
     whole = nt.fetch(build_session(), Window(start, start + timedelta(days=3)), endpoint=endpoint)
-    assert sorted(m.measure_id for d in days for m in d) == sorted(m.measure_id for m in whole)
+    assert {m for d in days for m in d} == set(whole)
+    assert len({m.measure_id for m in whole}) == len(whole)
 
 
 def test_power_plant_list_from_a_url(replay_server, monkeypatch: pytest.MonkeyPatch) -> None:

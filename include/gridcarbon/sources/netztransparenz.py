@@ -23,8 +23,13 @@ with 17,923.75 and 7,264.25 MWh). Dropping either would lose energy, and summing
 nobody published, so every row is kept: rows sharing a natural key are ordered by their remaining values and
 numbered 0, 1, ... (so the ids do not depend on the order of rows in the answer).
 
-The load replaces the measures whose *start* lies in the run's window, in one transaction (measures that
-started earlier but overlap the window belong to an earlier run's window and are left alone).
+A run loads every measure that overlaps its window, including one that started before it: it asks the service
+for ``[window.start - REDISPATCH_LOOKBACK_HOURS, window.end)`` (default 48 h; the longest measure of the 2024
+file lasts 24 h) and replaces, in one transaction, the measures whose start lies in that widened window by the
+measures of the answer starting there. So a measure that started the day before and overlaps the window is
+(re)loaded even when the earlier day's run never happened, and measures revised or withdrawn within the
+look-back are picked up. A measure of the answer that started before the widened window but reaches into the
+window is longer than the look-back: it is logged as a WARNING (raise the look-back) and not stored.
 
 Power plants (``raw_reference.power_plants``): the Open Power System Data "conventional power plants" list for
 Germany (``GRIDCARBON_POWER_PLANTS_CSV``, a path or an http(s) URL, e.g.
@@ -56,7 +61,7 @@ from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceErro
 from gridcarbon.http import fetch as http_fetch
 from gridcarbon.http import json_body
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_str, fixtures_dir
+from gridcarbon.settings import env_int, env_str, fixtures_dir
 from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
 
 log = logging.getLogger(__name__)
@@ -364,9 +369,30 @@ def redispatch_url(endpoint: Endpoint, window: Window) -> str:
                         f"{window.end.astimezone(UTC).strftime(API_DATE_FORMAT)}")
 
 
-def fetch(session: requests.Session, window: Window, *, endpoint: Endpoint | None = None) -> list[RedispatchMeasure]:
-    """The measures whose start lies in ``window`` (the service may also answer overlapping ones)."""
+DEFAULT_LOOKBACK_HOURS = 48
+
+
+def configured_lookback() -> timedelta:
+    """``REDISPATCH_LOOKBACK_HOURS`` (default 48): how far before a window measures overlapping it may start."""
+    hours = env_int("REDISPATCH_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS)
+    if hours < 0:
+        raise ValueError(f"REDISPATCH_LOOKBACK_HOURS={hours} must be >= 0")
+    return timedelta(hours=hours)
+
+
+def load_window(window: Window, lookback: timedelta | None = None) -> Window:
+    """The window a run reads and replaces: ``window`` widened by the look-back (see the module doc)."""
+    return window.widened(configured_lookback() if lookback is None else lookback)
+
+
+def fetch(session: requests.Session, window: Window, *, endpoint: Endpoint | None = None,
+          lookback: timedelta | None = None) -> list[RedispatchMeasure]:
+    """The measures starting in ``load_window(window)``: with the default look-back every measure that
+    overlaps ``window``, including those that started before it. The service may also answer measures that
+    started earlier and overlap the request; those are left out (a WARNING if they reach into ``window``)."""
     endpoint = endpoint or resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
+    requested = window
+    window = load_window(window, lookback)
     token = access_token(session, endpoint, window)
     url = redispatch_url(endpoint, window)
     response = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end,
@@ -380,15 +406,25 @@ def fetch(session: requests.Session, window: Window, *, endpoint: Endpoint | Non
                                     source=SOURCE, url=url, start=window.start, end=window.end)
     measures = parse_redispatch_csv(response.content, url=url, window=window)
     kept = [m for m in measures if window.start <= m.start_utc < window.end]
-    log.info("redispatch: %d measures answered, %d start in %s", len(measures), len(kept), window)
+    too_long = [m for m in measures if m.start_utc < window.start and m.end_utc > requested.start]
+    if too_long:
+        longest = max(m.end_utc - m.start_utc for m in too_long)
+        log.warning("redispatch: %d measures overlapping %s started before the look-back window %s (longest %s, "
+                    "e.g. %r from %s); they are not stored: raise REDISPATCH_LOOKBACK_HOURS", len(too_long),
+                    requested, window, longest, too_long[0].affected_plant, too_long[0].start_utc.isoformat())
+    overlapping = sum(1 for m in kept if m.start_utc < requested.end and m.end_utc > requested.start)
+    log.info("redispatch: %d measures answered, %d start in %s, %d of them overlap the run's window %s",
+             len(measures), len(kept), window, overlapping, requested)
     return kept
 
 
 def load_measures(conn: Any, measures: Iterable[RedispatchMeasure], window: Window,
-                  meta: LoadMeta | None = None) -> LoadResult:
-    """Replace the measures whose start lies in ``window`` by ``measures``, in one transaction."""
+                  meta: LoadMeta | None = None, *, lookback: timedelta | None = None) -> LoadResult:
+    """Replace the measures whose start lies in ``load_window(window)`` by ``measures`` (what ``fetch``
+    returned for ``window``), in one transaction."""
+    widened = load_window(window, lookback)
     return replace_window(conn, REDISPATCH_MEASURES, (m.row() for m in measures), time_column="start_utc",
-                          window=window, meta=meta or LoadMeta(window=window))
+                          window=widened, meta=meta or LoadMeta(window=widened))
 
 
 def power_plants_location() -> str:
