@@ -17,6 +17,7 @@ two rows may share a primary key. A violation raises ``LoadError`` and writes no
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -262,8 +263,14 @@ def replace_window(
         params += [window.start, window.end]
     delete_sql = f"delete from {table.qualified}" + (f" where {' and '.join(where)}" if where else "")
 
+    # Concurrent runs replace overlapping windows of one scope (a backfill beside scheduled runs, lookbacks,
+    # a day's prices seen by every hourly run). Under READ COMMITTED the second DELETE cannot see rows the first
+    # transaction inserted, so its COPY hit their primary keys (UniqueViolation). One transaction-scoped
+    # advisory lock per table and scope makes such loads take turns; the DELETE then sees the committed rows.
+    lock_key = json.dumps(sorted((k, str(v)) for k, v in scope.items()))
     try:
         with conn.cursor() as cur:
+            cur.execute("select pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", (table.qualified, lock_key))
             cur.execute(delete_sql, params)
             deleted = cur.rowcount
             if _after_delete is not None:

@@ -159,3 +159,40 @@ def test_naive_timestamp_is_refused(conn: Any, admin_conn: Any) -> None:
     with pytest.raises(LoadError, match="naive datetime"):
         _load(conn, "T_naive", window, rows)
     assert _values(admin_conn, "T_naive") == {}
+
+
+def test_concurrent_loads_of_one_scope_take_turns(warehouse_db: str, admin_conn: Any) -> None:
+    """Two runs replacing overlapping windows of one series at the same time (a backfill beside a scheduled
+    run, both with a lookback) both succeed, and the rows are those of the load that committed last. Before
+    the loader's advisory lock the second COPY failed with UniqueViolation on the first one's rows (seen
+    under the real scheduler with tibber_ingest's prices)."""
+    import threading
+
+    window = Window(T0, T0 + timedelta(hours=2))
+    first_rows = _rows("T_concurrent", T0, 2, base=100.0)
+    second_rows = _rows("T_concurrent", T0, 2, base=200.0)
+    errors: list[BaseException] = []
+    first, second = connect(warehouse_db), connect(warehouse_db)
+
+    def second_load() -> None:
+        try:
+            _load(second, "T_concurrent", window, second_rows, meta=LoadMeta(dag_id="d", run_id="b", window=window))
+        except Exception as exc:  # noqa: BLE001 - reported below with the test's failure
+            errors.append(exc)
+
+    thread = threading.Thread(target=second_load)
+
+    def start_second_between_delete_and_copy() -> None:
+        thread.start()
+        thread.join(timeout=1.0)  # give it time to run into the first load's uncommitted rows
+
+    try:
+        _load(first, "T_concurrent", window, first_rows, meta=LoadMeta(dag_id="d", run_id="a", window=window),
+              _after_delete=start_second_between_delete_and_copy)
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the second load never finished"
+        assert not errors, f"the concurrent load failed: {errors[0]!r}"
+        assert list(_values(admin_conn, "T_concurrent").values()) == [row[4] for row in second_rows]
+    finally:
+        first.close()
+        second.close()
