@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from gridcarbon.settings import env_str
+from gridcarbon.settings import env_int, env_str
 
 if TYPE_CHECKING:
     from airflow.sdk import Asset
@@ -24,6 +24,9 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": 2.0,  # Airflow 3.3: a multiplier; 2.0 doubles the delay per try
     "max_retry_delay": timedelta(minutes=30),
+    # Every task ends: a hung upstream or database cannot hold a worker slot forever (the HTTP layer has its
+    # own per-fetch deadline, GRIDCARBON_HTTP_DEADLINE). A DAG may pass a longer one for its heavy tasks.
+    "execution_timeout": timedelta(minutes=env_int("GRIDCARBON_TASK_TIMEOUT_MINUTES", 60)),
 }
 
 

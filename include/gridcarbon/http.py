@@ -3,8 +3,14 @@
 
 Retry policy (documented in the README):
 - 429, 500, 502, 503, 504: retried ``GRIDCARBON_HTTP_RETRIES`` times (default 4) with exponential backoff
-  (``GRIDCARBON_HTTP_BACKOFF`` seconds, default 1.0), honouring ``Retry-After``; then SourceUnavailableError and
-  Airflow's task retries (exponential backoff) take over.
+  (``GRIDCARBON_HTTP_BACKOFF`` seconds, default 1.0), honouring ``Retry-After`` up to
+  ``GRIDCARBON_HTTP_BACKOFF_MAX`` seconds (default 120; a longer ``Retry-After`` is capped there); then
+  SourceUnavailableError and Airflow's task retries (exponential backoff) take over.
+- Every ``fetch`` has an overall deadline, ``GRIDCARBON_HTTP_DEADLINE`` seconds (default 300) for everything:
+  connecting, retries and their waits, headers and body. The read timeout alone is per socket read, so a
+  server dripping a byte every 20 s would never trip it; at the deadline a watchdog shuts the socket down
+  and the fetch raises SourceUnavailableError naming the deadline (Airflow's retries and the task's
+  ``execution_timeout`` take over).
 - 401 and 403: no retry, SourceAuthError naming the connection to fix.
 - anything else >= 400: SourceError with the status and the start of the body.
 """
@@ -14,14 +20,20 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import requests
+import urllib3
+import urllib3.connection
+import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -113,10 +125,117 @@ def _install_log_record_masking() -> None:
             logging.setLogRecordFactory(_masking_record_factory)
 
 
+class _Deadline:
+    """The overall deadline of one ``fetch``: connections used meanwhile are shut down when it passes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def watch(self, connection: Any) -> None:
+        with self._lock:
+            if not self.expired:
+                self._connections.append(connection)
+                return
+        _shut_down(connection)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            _shut_down(connection)
+
+
+def _shut_down(connection: Any) -> None:
+    """Wake a thread blocked reading ``connection``: the read returns end-of-stream, urllib3 raises."""
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: also under a TLS socket
+        except OSError:
+            pass
+
+
+_DEADLINE: ContextVar[_Deadline | None] = ContextVar("gridcarbon_http_deadline", default=None)
+
+
+class _DeadlineConnectionMixin:
+    """Registers the connection with the running fetch's deadline (when connected and on every request)."""
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if (deadline := _DEADLINE.get()) is not None:
+            deadline.watch(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        if (deadline := _DEADLINE.get()) is not None and getattr(self, "sock", None) is not None:
+            deadline.watch(self)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _DeadlineHTTPConnection(_DeadlineConnectionMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnectionMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _DeadlineHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+_DEADLINE_POOLS = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+
+
+class _DeadlineRetry(Retry):
+    """urllib3's Retry that stops retrying at the fetch's deadline and never waits past it."""
+
+    def is_exhausted(self) -> bool:
+        deadline = _DEADLINE.get()
+        return super().is_exhausted() or (deadline is not None and deadline.passed())
+
+    def sleep(self, response: Any = None) -> None:
+        deadline = _DEADLINE.get()
+        if deadline is None:
+            super().sleep(response)
+            return
+        wait = self.get_retry_after(response) if (self.respect_retry_after_header and response) else None
+        if not wait:
+            wait = self.get_backoff_time()
+        wait = min(wait, max(0.0, deadline.remaining()))
+        if wait > 0:
+            time.sleep(wait)
+
+
 class _TimeoutAdapter(HTTPAdapter):
     def __init__(self, *args: Any, timeout: tuple[float, float], **kwargs: Any) -> None:
         self._timeout = timeout
         super().__init__(*args, **kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _DEADLINE_POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:  # not SOCKS
+            manager.pool_classes_by_scheme = _DEADLINE_POOLS
+        return manager
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
@@ -129,15 +248,19 @@ def build_session(
     retries: int | None = None,
     backoff: float | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    backoff_max: float | None = None,
 ) -> requests.Session:
-    retry = Retry(
+    """A session with timeouts and retries. ``backoff_max`` caps the exponential backoff and ``Retry-After``."""
+    cap = backoff_max if backoff_max is not None else float(env_str("GRIDCARBON_HTTP_BACKOFF_MAX", "120"))
+    retry = _DeadlineRetry(
         total=retries if retries is not None else env_int("GRIDCARBON_HTTP_RETRIES", 4),
         connect=3,
         read=3,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET", "POST", "HEAD"}),
         backoff_factor=backoff if backoff is not None else float(env_str("GRIDCARBON_HTTP_BACKOFF", "1.0")),
-        backoff_max=120,
+        backoff_max=cap,
+        retry_after_max=cap,  # type: ignore[arg-type] - a float works; Retry-After: 150 waits at most the cap
         respect_retry_after_header=True,
         raise_on_status=False,
     )
@@ -171,15 +294,33 @@ def fetch(
     end: datetime | None = None,
     method: str = "GET",
     ok_statuses: tuple[int, ...] = (200,),
+    deadline: float | None = None,
     **kwargs: Any,
 ) -> requests.Response:
-    """Send one request; return the response if its status is in ``ok_statuses`` else raise a named error."""
+    """Send one request; return the response if its status is in ``ok_statuses`` else raise a named error.
+
+    Everything (retries, waits, headers, body) ends within ``deadline`` seconds (default
+    ``GRIDCARBON_HTTP_DEADLINE``, 300)."""
     shown = redact(url)
+    seconds = deadline if deadline is not None else float(env_str("GRIDCARBON_HTTP_DEADLINE", "300"))
+    guard = _Deadline(seconds)
+    token = _DEADLINE.set(guard)
+    watchdog = threading.Timer(seconds, guard.expire)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         response = session.request(method, url, **kwargs)
     except requests.RequestException as exc:
+        if guard.passed():
+            raise SourceUnavailableError(
+                f"no complete answer within the overall deadline of {seconds:g} s (GRIDCARBON_HTTP_DEADLINE): "
+                f"the server was still sending or failing; last error: {redact(str(exc))[:200]}",
+                source=source, url=shown, start=start, end=end) from None
         raise SourceUnavailableError(f"request failed: {redact(str(exc))}", source=source, url=shown,
                                      start=start, end=end) from None
+    finally:
+        watchdog.cancel()
+        _DEADLINE.reset(token)
     status = response.status_code
     if status in ok_statuses:
         return response

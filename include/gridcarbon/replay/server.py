@@ -2,7 +2,8 @@
 
 Control endpoints (for tests; not part of any real API):
 - ``POST /_faults`` body ``{"source": "smard", "path_contains": "index", "status": 429, "times": 2,
-  "retry_after": 0, "body": "..."}``: the next ``times`` matching requests get that status.
+  "retry_after": 0, "body": "...", "drip_seconds": 20, "drip_from": "body"}``: the next ``times`` matching
+  requests get that status (with ``drip_seconds``, one byte every that many seconds: a stalled server).
 - ``GET /_requests``: the log of requests served (method, source, path, query); ``DELETE /_requests`` clears it.
 """
 
@@ -13,6 +14,7 @@ import importlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +37,8 @@ class Fault:
     times: int
     retry_after: int | None = None
     body: str = ""
+    drip_seconds: float | None = None  # send one byte, wait this long, send the next (a stalled server)
+    drip_from: str = "body"  # "body": headers at once, then the body drips; "status": everything drips
 
 
 class ReplayState:
@@ -98,7 +102,11 @@ def _make_handler(state: ReplayState) -> type[BaseHTTPRequestHandler]:
             fault = state.take_fault(source, rest + "?" + parts.query)
             if fault is not None:
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-                self._send(ReplayResponse(fault.status, fault.body.encode(), "text/plain", headers))
+                response = ReplayResponse(fault.status, fault.body.encode(), "text/plain", headers)
+                if fault.drip_seconds is not None:
+                    self._drip(response, fault.drip_seconds, fault.drip_from)
+                else:
+                    self._send(response)
                 return
             handler = state.handler_for(source)
             if handler is None:
@@ -111,13 +119,30 @@ def _make_handler(state: ReplayState) -> type[BaseHTTPRequestHandler]:
                 log.exception("replay handler %s failed", source)
                 self._send(json_response({"replay_error": repr(exc)}, 500))
 
+        def _drip(self, resp: ReplayResponse, seconds: float, drip_from: str) -> None:
+            """Answer byte by byte, ``seconds`` apart (from the status line or from the body on)."""
+            head = (f"HTTP/1.1 {resp.status} X\r\nContent-Type: {resp.content_type}\r\n"
+                    f"Content-Length: {len(resp.body)}\r\n"
+                    + "".join(f"{k}: {v}\r\n" for k, v in resp.headers.items()) + "\r\n").encode()
+            self.close_connection = True
+            dripped = head + resp.body if drip_from == "status" else resp.body
+            try:
+                if drip_from != "status":
+                    self.wfile.write(head)
+                for i in range(len(dripped)):
+                    self.wfile.write(dripped[i:i + 1])
+                    time.sleep(seconds)
+            except OSError:  # the client gave up: what a deadline is for
+                log.debug("drip: client closed the connection")
+
         def _control_faults(self, body: bytes) -> None:
             if self.command == "POST":
                 spec = json.loads(body or b"{}")
                 with state.lock:
                     state.faults.append(Fault(spec["source"], spec.get("path_contains", ""), int(spec["status"]),
                                               int(spec.get("times", 1)), spec.get("retry_after"),
-                                              spec.get("body", "")))
+                                              spec.get("body", ""), spec.get("drip_seconds"),
+                                              spec.get("drip_from", "body")))
             elif self.command == "DELETE":
                 with state.lock:
                     state.faults.clear()
