@@ -49,3 +49,20 @@ class SourceUnavailableError(SourceError):
 
 class IntervalNotServedError(SourceError):
     """The source cannot serve this interval any more (current-data-only APIs). Runs skip, writing nothing."""
+
+
+class LoadError(SourceError):
+    """Rows that cannot be loaded as given (duplicates, rows outside the declared window or scope, naive
+    timestamps), or the database failed during the load; a database error is the ``__cause__`` and is named
+    in the message. ``source`` defaults to ``warehouse`` where the loader was not told which source it loads."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str = "warehouse",
+        url: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        super().__init__(message, source=source, url=url, start=start, end=end)

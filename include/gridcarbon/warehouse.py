@@ -12,6 +12,11 @@ the fresh rows straight into the table. That gives:
 
 Rows are validated before the transaction starts: every row must lie in the declared scope and window, and no
 two rows may share a primary key. A violation raises ``LoadError`` and writes nothing.
+
+Errors keep their cause: a database error during the load (a terminated backend, a duplicate key written by
+a concurrent load of the same window) raises ``LoadError`` naming source, URL (when the caller gives it),
+window, table and scope, with the database error as ``__cause__``; a failing rollback on a dead connection
+is logged, never raised over the error that matters.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from gridcarbon.errors import LoadError
 from gridcarbon.intervals import Window
 
 log = logging.getLogger(__name__)
@@ -39,10 +45,6 @@ LOAD_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_window_start", "timestamptz"),
     ("_window_end", "timestamptz"),
 )
-
-
-class LoadError(Exception):
-    """Rows that cannot be loaded as given (duplicates, rows outside the declared window or scope)."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,9 @@ def connect(dsn: str | None = None) -> Any:
     """
     import psycopg2
 
+    from gridcarbon.connections import mask_configured_secrets
+
+    mask_configured_secrets()  # database passwords of the environment never reach a log line
     dsn = dsn or os.environ.get("AIRFLOW_CONN_WAREHOUSE_POSTGRES")
     if dsn:
         if dsn.startswith("postgres://"):
@@ -237,6 +242,8 @@ def replace_window(
     time_column: str | None = None,
     window: Window | None = None,
     meta: LoadMeta | None = None,
+    source: str | None = None,
+    url: str | None = None,
     _after_delete: Any = None,
 ) -> LoadResult:
     """Replace the rows of ``scope`` whose ``time_column`` lies in ``window`` by ``rows``, atomically.
@@ -246,8 +253,13 @@ def replace_window(
     called between DELETE and COPY (used to prove a failure there leaves the previous state).
     """
     scope = dict(scope or {})
+    where_ = {"source": source or table.schema.removeprefix("raw_"), "url": url,
+              "start": window.start if window else None, "end": window.end if window else None}
     materialised = list(rows)
-    _validate(table, materialised, scope, time_column, window)
+    try:
+        _validate(table, materialised, scope, time_column, window)
+    except LoadError as exc:
+        raise LoadError(exc.detail, **where_) from None
     meta = meta or LoadMeta(window=window)
     suffix: tuple[Any, ...] = ()
     columns = table.column_names
@@ -280,9 +292,42 @@ def replace_window(
                 copy_buffer(materialised, suffix),
             )
         conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
+    except Exception as exc:
+        rollback_quietly(conn)
+        error = as_load_error(exc, table, scope, **where_)
+        if error is exc:
+            raise
+        raise error from exc
     log.info("%s: replaced %d rows by %d rows (scope %s, window %s)", table.qualified, deleted,
              len(materialised), scope or "all", window)
     return LoadResult(table=table.qualified, deleted=deleted, inserted=len(materialised))
+
+
+def rollback_quietly(conn: Any) -> None:
+    """Roll back; if the connection is already gone (the server ended it, which rolled the transaction back),
+    log that instead of raising ``InterfaceError: connection already closed`` over the real error."""
+    try:
+        conn.rollback()
+    except Exception as exc:  # noqa: BLE001 - the error being handled is the one to raise
+        log.warning("rollback failed (%s: %s); the server has rolled the transaction back with the connection",
+                    type(exc).__name__, str(exc).strip())
+
+
+def as_load_error(exc: BaseException, table: RawTable, scope: Mapping[str, Any] | None = None, *,
+                  source: str, url: str | None = None, start: datetime | None = None,
+                  end: datetime | None = None) -> BaseException:
+    """``exc`` as a LoadError naming source, URL, window, table and scope (raise it ``from exc``); errors that
+    are not about the load (e.g. KeyboardInterrupt) are returned unchanged."""
+    where = {"source": source, "url": url, "start": start, "end": end}
+    if isinstance(exc, LoadError):
+        return exc if exc.source != "warehouse" else LoadError(exc.detail, **where)
+    module = type(exc).__module__ or ""
+    if not module.startswith("psycopg2"):
+        return exc
+    cause = f"{type(exc).__name__}: {str(exc).strip()}"
+    if type(exc).__name__ == "UniqueViolation":
+        message = (f"{table.qualified} scope {dict(scope or {})}: duplicate key while inserting; another load of "
+                   f"the same rows committed first (overlapping runs of one source?) ({cause})")
+    else:
+        message = f"{table.qualified} scope {dict(scope or {})}: database error during the load ({cause})"
+    return LoadError(message, **where)

@@ -44,7 +44,15 @@ from gridcarbon.errors import MalformedPayloadError, SourceError, SourceUnavaila
 from gridcarbon.http import fetch, json_body, redact
 from gridcarbon.intervals import Window
 from gridcarbon.settings import env_int, env_list
-from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.warehouse import (
+    Column,
+    LoadMeta,
+    LoadResult,
+    RawTable,
+    as_load_error,
+    replace_window,
+    rollback_quietly,
+)
 
 log = logging.getLogger(__name__)
 
@@ -501,8 +509,11 @@ def load_route(
     respondents: Sequence[str],
     hours: Window,
     meta: LoadMeta | None = None,
+    *,
+    url: str | None = None,
 ) -> list[LoadResult]:
-    """Replace, per respondent, its rows of ``route`` inside ``hours``, all in one transaction."""
+    """Replace, per respondent, its rows of ``route`` inside ``hours``, all in one transaction. ``url`` (the
+    route's, redacted) is named in load errors."""
     by_scope: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     wanted = set(respondents)
     for record in records:
@@ -518,11 +529,14 @@ def load_route(
         for respondent in sorted(wanted):
             results.append(replace_window(tx, route.table, by_scope.get(respondent, []),
                                           scope={route.scope_column: respondent}, time_column="interval_start_utc",
-                                          window=hours, meta=meta))
+                                          window=hours, meta=meta, source=SOURCE, url=url))
         conn.commit()
-    except Exception:
-        conn.rollback()
-        raise
+    except Exception as exc:
+        rollback_quietly(conn)
+        error = as_load_error(exc, route.table, source=SOURCE, url=url, start=hours.start, end=hours.end)
+        if error is exc:
+            raise
+        raise error from exc
     return results
 
 
@@ -554,5 +568,6 @@ def run_route(
     with session_scope(session) as http:
         records = fetch_route(http, endpoint, route, hours, respondents)
     with connection_scope(conn) as db:
-        load_route(db, route, records, respondents, hours, LoadMeta(dag_id=dag_id, run_id=run_id, window=hours))
+        load_route(db, route, records, respondents, hours, LoadMeta(dag_id=dag_id, run_id=run_id, window=hours),
+                   url=redact(endpoint.url(route.data_path)))
     return len(records)
