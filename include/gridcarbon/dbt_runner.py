@@ -7,9 +7,15 @@ Where things are (each overridable from the environment, nothing secret here):
   dependencies never meet Airflow's;
 - ``GRIDCARBON_DBT_MANIFEST``     the manifest Cosmos renders the DAG from (default
   ``<project>/target/manifest.json``, written by ``dbt parse``);
+- ``GRIDCARBON_DBT_EXECUTION_MODE`` ``watcher`` (default: ONE ``dbt build`` per DAG run, in the task
+  ``dbt.dbt_producer_watcher``; every seed, snapshot and model keeps its task, and so does the data tests of each,
+  which report that node's outcome from dbt's JSON log) or ``local`` (one dbt process per task, as before issue 13:
+  ~7x slower, kept for comparison and as a fallback);
+- ``GRIDCARBON_DBT_THREADS``       dbt threads of the build (default 2, for a 2-core machine);
 - ``GRIDCARBON_DBT_TEST_BEHAVIOR`` ``after_each`` (default: a test task after every model/seed/snapshot, so a
-  failed test stops only what depends on it) or ``build`` (one ``dbt build`` task per node, tests inside it: half
-  the dbt invocations, for serial runs such as ``dag.test()`` in the demo);
+  failed test stops only what depends on it) or ``build`` (``local`` mode only: one ``dbt build`` task per node,
+  tests inside it; in ``watcher`` mode the single ``dbt build`` runs the tests anyway, so ``build`` renders like
+  ``after_each``);
 - ``GRIDCARBON_DBT_DOCS_DIR``     where the pipeline publishes the dbt docs site (default ``<repo>/.local/dbt_docs``);
   Cosmos' Airflow 3 plugin serves it when ``AIRFLOW__COSMOS__DBT_DOCS_PROJECTS`` points at the same directory
   (``python -m gridcarbon.dbt_runner docs-config`` prints that value).
@@ -31,6 +37,7 @@ Importing this module is cheap (no Cosmos, no Airflow): the DAG file calls it at
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -39,10 +46,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from gridcarbon.settings import REPO_ROOT, env_list, env_str
+from gridcarbon.settings import REPO_ROOT, env_int, env_list, env_str
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +102,20 @@ def profiles_yml() -> Path:
 
 
 def _project_yml() -> dict[str, Any]:
+    path = project_dir() / "dbt_project.yml"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    return _read_yaml(str(path), stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_yaml(path: str, mtime_ns: int) -> dict[str, Any]:
+    """Parsed once per file version: a DAG parse asks for the project's name a dozen times."""
     import yaml
 
-    path = project_dir() / "dbt_project.yml"
-    if not path.exists():
-        return {}
-    return yaml.safe_load(path.read_text()) or {}
+    return yaml.safe_load(Path(path).read_text()) or {}
 
 
 def project_name() -> str:
@@ -125,9 +141,34 @@ def docs_projects_config() -> str:
 
 # --- Cosmos configuration (Cosmos imported lazily: the DAG file imports this module at parse time) -----------
 
+EXECUTION_MODE_ENV = "GRIDCARBON_DBT_EXECUTION_MODE"
+EXECUTION_MODES = ("watcher", "local")
+THREADS_ENV = "GRIDCARBON_DBT_THREADS"
+DEFAULT_THREADS = 2
+FRESHNESS_CHECK_TASK_ID = "dbt_source_freshness"
+
+
+def execution_mode() -> str:
+    mode = env_str(EXECUTION_MODE_ENV, "watcher").strip().lower()
+    if mode not in EXECUTION_MODES:
+        raise ValueError(f"{EXECUTION_MODE_ENV} must be one of {EXECUTION_MODES}, got {mode!r}")
+    return mode
+
+
+def dbt_threads() -> int:
+    threads = env_int(THREADS_ENV, DEFAULT_THREADS)
+    if threads < 1:
+        raise ValueError(f"{THREADS_ENV} must be 1 or more, got {threads}")
+    return threads
+
+
 def cosmos_configs() -> dict[str, Any]:
     """The Cosmos config objects for ``DbtTaskGroup``/``DbtDag``: rendered from the manifest, run with dbt from
-    its own virtualenv, connected through the project's env-var ``profiles.yml``."""
+    its own virtualenv, connected through the project's env-var ``profiles.yml``.
+
+    ``watcher`` mode (default): Cosmos adds a producer task that runs ONE ``dbt build`` (``--log-format json``,
+    parsed line by line into XCom) and renders every seed, snapshot and model (and the data tests of each) as a
+    consumer sensor reporting that node's outcome. ``local`` mode: one dbt process per task."""
     from cosmos import (
         ExecutionConfig,
         ExecutionMode,
@@ -140,6 +181,7 @@ def cosmos_configs() -> dict[str, Any]:
         TestBehavior,
     )
 
+    watcher = execution_mode() == "watcher"
     project = ProjectConfig(
         dbt_project_path=project_dir(),
         manifest_path=manifest_path(),
@@ -156,24 +198,75 @@ def cosmos_configs() -> dict[str, Any]:
         profiles_yml_filepath=profiles_yml(),
     )
     execution = ExecutionConfig(
-        execution_mode=ExecutionMode.LOCAL,
+        execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
         invocation_mode=InvocationMode.SUBPROCESS,  # dbt is not importable in Airflow's virtualenv
         dbt_executable_path=str(dbt_executable()),
+        # the producer only: its peak memory is logged; a retry of it never re-runs dbt (Cosmos restores the
+        # first try's node results and skips), so it waits seconds, not the production backoff
+        setup_operator_args={"callback": log_build_resources, "retry_delay": timedelta(seconds=5),
+                             "max_retry_delay": timedelta(seconds=30)} if watcher else None,
     )
+    behavior = TestBehavior(env_str("GRIDCARBON_DBT_TEST_BEHAVIOR", TestBehavior.AFTER_EACH.value))
+    if watcher and behavior == TestBehavior.BUILD:
+        # the producer's `dbt build` runs every test after its model anyway; Cosmos has no "build" consumer
+        behavior = TestBehavior.AFTER_EACH
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         # default: a run task and a test task per model/seed/snapshot, so a failure points at one node
-        test_behavior=TestBehavior(env_str("GRIDCARBON_DBT_TEST_BEHAVIOR", TestBehavior.AFTER_EACH.value)),
-        # a test with several parents (relationships, singular tests across models) gets its own task after all
-        # of them; otherwise the first parent's test task would run it against models not built yet
-        should_detach_multiple_parents_tests=True,
+        test_behavior=behavior,
+        # local mode: a test with several parents (relationships, singular tests across models) gets its own
+        # task after all of them; otherwise the first parent's test task would run it against models not built
+        # yet. Watcher mode: `dbt build` orders such a test itself and every parent's test task reports it (a
+        # detached test task would watch an XCom key the producer never writes).
+        should_detach_multiple_parents_tests=not watcher,
         # no source tasks inside the graph: Cosmos would make each freshness check a parent of its staging
         # models, so one stale or never-loaded source (an ISO outage, no EIA key) would stop every mart.
         # Freshness runs beside the graph instead (freshness_sources(), the DAG's `freshness` group).
         source_rendering_behavior=SourceRenderingBehavior.NONE,
     )
     return {"project_config": project, "profile_config": profile, "execution_config": execution,
-            "render_config": render}
+            "render_config": render, "operator_args": {"dbt_cmd_flags": ["--threads", str(dbt_threads())]}}
+
+
+def dbt_command_args(configs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of a stand-alone Cosmos dbt operator (docs, freshness) matching ``cosmos_configs()``."""
+    return {
+        "project_dir": str(project_dir()),
+        "profile_config": configs["profile_config"],
+        "dbt_executable_path": str(dbt_executable()),
+        "invocation_mode": configs["execution_config"].invocation_mode,
+        "install_deps": configs["project_config"].install_dbt_deps,
+    }
+
+
+def watch_after_the_build(dag: Any, group_id: str) -> int:
+    """Make the watcher producer of ``group_id`` the upstream of every consumer task that has no other upstream
+    (seeds, snapshots and staging models reading only sources), with trigger rule ``all_done``; returns how many.
+
+    Cosmos' ``DbtTaskGroup`` starts those consumers together with the producer (they poll XCom, deferring to the
+    triggerer). Here they start once the build has finished, whatever its outcome, and find their node's result
+    at the first look: no task waits in a worker slot or in the triggerer, dbt has both cores to itself while it
+    builds, and ``dag.test()`` (which runs one task at a time) cannot start a consumer before the producer.
+    The rest of the graph keeps dbt's dependencies, so a failed model's descendants end ``upstream_failed``."""
+    producer = dag.task_dict.get(f"{group_id}.dbt_producer_watcher")
+    if producer is None:
+        return 0
+    done = f"{group_id}.dbt_producer_watcher_done"
+    roots = [t for t in dag.tasks if t.task_id.startswith(f"{group_id}.") and not t.upstream_task_ids
+             and t.task_id not in (producer.task_id, done)]
+    for task in roots:
+        producer >> task
+        task.trigger_rule = "all_done"
+    return len(roots)
+
+
+def log_build_resources(project_path: str | Path, **_: Any) -> None:
+    """Producer callback: log the peak memory of the dbt process that just built the project (the largest child
+    process waited for; dbt's threads share its memory)."""
+    import resource
+
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    log.info("dbt build peak memory (largest child process): %.0f MiB, %s threads", peak_kib / 1024, dbt_threads())
 
 
 FRESHNESS_EXCLUDE_ENV = "GRIDCARBON_DBT_FRESHNESS_EXCLUDE"

@@ -192,44 +192,114 @@ def test_dag_settings(mini_dag: Any) -> None:
 
 # --- rendering --------------------------------------------------------------------------------------------------
 
+PRODUCER = "dbt.dbt_producer_watcher"
+
+
 def test_every_dbt_node_type_is_a_task(mini_dag: Any) -> None:
     """Source freshness, seed, snapshot, models and their tests each show up as a task, then the docs."""
     ids = _task_ids(mini_dag)
-    assert "freshness.raw_mini" in ids  # dbt source freshness, one task per source
+    assert {"freshness.dbt_source_freshness", "freshness.raw_mini"} <= ids  # one check, one task per source
     assert not any("notes" in i or i.endswith("_source") for i in ids)  # no per-table source task in the graph
-    assert "dbt.fuel_factors_seed" in ids
-    assert "dbt.readings_snapshot_snapshot" in ids
+    # the seed has a test of its own now: the relationships test from fct_emissions (see the dependencies test)
+    assert {"dbt.fuel_factors.seed", "dbt.fuel_factors.test", "dbt.readings_snapshot_snapshot"} <= ids
     assert {"dbt.stg_readings.run", "dbt.stg_readings.test", "dbt.fct_emissions.run", "dbt.fct_emissions.test"} <= ids
     assert "dbt_docs" in ids
 
     by_id = {t.task_id: t for t in mini_dag.tasks}
-    assert type(by_id["freshness.raw_mini"]).__name__ == "DbtSourceLocalOperator"
-    assert by_id["freshness.raw_mini"].select == "source:raw_mini"
-    assert type(by_id["dbt.fuel_factors_seed"]).__name__ == "DbtSeedLocalOperator"
-    assert type(by_id["dbt.readings_snapshot_snapshot"]).__name__ == "DbtSnapshotLocalOperator"
-    assert type(by_id["dbt.fct_emissions.run"]).__name__ == "DbtRunLocalOperator"
-    assert type(by_id["dbt.fct_emissions.test"]).__name__ == "DbtTestLocalOperator"
+    assert type(by_id["freshness.dbt_source_freshness"]).__name__ == "DbtSourceFreshnessOperator"
+    assert by_id["freshness.dbt_source_freshness"].select == "source:raw_mini"
+    assert type(by_id["freshness.raw_mini"]).__name__ == "PythonOperator"
+    assert type(by_id["dbt.fuel_factors.seed"]).__name__ == "DbtSeedWatcherOperator"
+    assert type(by_id["dbt.readings_snapshot_snapshot"]).__name__ == "DbtSnapshotWatcherOperator"
+    assert type(by_id["dbt.fct_emissions.run"]).__name__ == "DbtRunWatcherOperator"
+    assert type(by_id["dbt.fct_emissions.test"]).__name__ == "DbtTestWatcherOperator"
+    assert type(by_id["dbt_docs"]).__name__ == "DbtDocsLocalOperator"
 
 
-def test_build_behavior_halves_the_dbt_invocations(mini_project: Path) -> None:
-    """GRIDCARBON_DBT_TEST_BEHAVIOR=build: one `dbt build` task per node, its tests inside (serial demo runs)."""
-    dag = load_dag(dbt_env(mini_project, GRIDCARBON_DBT_TEST_BEHAVIOR="build"))
-    ids = _task_ids(dag)
+def test_one_dbt_build_per_run_every_other_dbt_task_only_reports(mini_dag: Any) -> None:
+    """Watcher mode: exactly one task runs dbt over the graph (`dbt build`, every node, tests included); every
+    other task of the `dbt` group is a sensor that reads its node's result, or Cosmos' empty gate."""
+    from airflow.sdk.bases.sensor import BaseSensorOperator
+
+    from gridcarbon import dbt_runner
+
+    dbt_tasks = [t for t in mini_dag.tasks if t.task_id.startswith("dbt.")]
+    producer = mini_dag.task_dict[PRODUCER]
+    assert type(producer).__name__ == "DbtProducerWatcherOperator"
+    assert producer.base_cmd == ["build"]
+    assert not producer.select and not producer.exclude  # the whole project
+    assert producer.dbt_cmd_flags == ["--threads", str(dbt_runner.DEFAULT_THREADS)]
+    assert producer.callback is dbt_runner.log_build_resources  # peak memory of the build, in its log
+    reporters = [t for t in dbt_tasks if t.task_id not in (PRODUCER, f"{PRODUCER}_done")]
+    assert len(reporters) == 7
+    not_sensors = [t.task_id for t in reporters if not isinstance(t, BaseSensorOperator)]
+    assert not_sensors == [], f"tasks that would run dbt themselves: {not_sensors}"
+    assert type(mini_dag.task_dict[f"{PRODUCER}_done"]).__name__ == "EmptyOperator"
+
+
+def test_dbt_threads_are_configurable(mini_project: Path) -> None:
+    dag = load_dag(dbt_env(mini_project, GRIDCARBON_DBT_THREADS="4"))
+    assert dag.task_dict[PRODUCER].dbt_cmd_flags == ["--threads", "4"]
+    with pytest.raises(ValueError, match="GRIDCARBON_DBT_THREADS"):
+        load_dag(dbt_env(mini_project, GRIDCARBON_DBT_THREADS="0"))
+
+
+def test_reporters_start_once_the_build_has_finished(mini_dag: Any) -> None:
+    """The producer is the upstream of every reporter without another upstream, whatever the build's outcome
+    (`all_done`): a reporter never waits for a build that has not started (dag.test() runs one task at a time),
+    and under the scheduler dbt has the cores to itself while it builds. The rest follows the dbt graph."""
+    by_id = mini_dag.task_dict
+    producer = by_id[PRODUCER]
+    roots = {"dbt.stg_readings.run", "dbt.fuel_factors.seed"}
+    assert {i for i in producer.downstream_task_ids if not i.endswith("_done")} == roots
+    for task_id in roots:
+        assert by_id[task_id].upstream_task_ids == {PRODUCER}
+        assert by_id[task_id].trigger_rule == "all_done"
+    assert by_id["dbt.fct_emissions.run"].trigger_rule == "all_success"
+    assert producer.retries >= 2 and producer.retry_delay.total_seconds() <= 30  # a retry only restores results
+
+
+def test_build_behavior(mini_project: Path) -> None:
+    """GRIDCARBON_DBT_TEST_BEHAVIOR=build: local mode renders one `dbt build` task per node (tests inside);
+    watcher mode renders as after_each (its single `dbt build` runs the tests anyway; the demo sets `build`)."""
+    local = load_dag(dbt_env(mini_project, GRIDCARBON_DBT_TEST_BEHAVIOR="build", GRIDCARBON_DBT_EXECUTION_MODE="local"))
+    ids = _task_ids(local)
     assert {"dbt.stg_readings_model_build", "dbt.fct_emissions_model_build", "dbt.fuel_factors_seed_build",
             "dbt.readings_snapshot_snapshot_build", "freshness.raw_mini"} <= ids, ids
     assert not any(i.endswith(".test") for i in ids)
+    assert violations(local, DAG_FILE.read_text()) == []
+    watcher = load_dag(dbt_env(mini_project, GRIDCARBON_DBT_TEST_BEHAVIOR="build"))
+    assert {"dbt.stg_readings.test", "dbt.fct_emissions.test", PRODUCER} <= _task_ids(watcher)
+
+
+def test_local_mode_runs_one_dbt_process_per_task(mini_project: Path) -> None:
+    """GRIDCARBON_DBT_EXECUTION_MODE=local: the layout before issue 13 (one dbt process per task), kept for
+    comparison; a test with several parents gets its own task after all of them."""
+    dag = load_dag(dbt_env(mini_project, GRIDCARBON_DBT_EXECUTION_MODE="local"))
+    by_id = dag.task_dict
+    assert PRODUCER not in by_id
+    assert type(by_id["dbt.fct_emissions.run"]).__name__ == "DbtRunLocalOperator"
+    assert type(by_id["dbt.fct_emissions.test"]).__name__ == "DbtTestLocalOperator"
+    assert by_id["dbt.stg_readings.run"].upstream_task_ids == set()  # reads a raw table only
+    detached = "dbt.relationships_fct_emissions_fuel__fuel__ref_fuel_factors__test"
+    assert {"dbt.fct_emissions.test", "dbt.fuel_factors_seed"} <= by_id[detached].upstream_task_ids
+    assert "relationships_fct_emissions_fuel" in str(by_id["dbt.fct_emissions.test"].exclude)
     assert violations(dag, DAG_FILE.read_text()) == []
+    with pytest.raises(ValueError, match="GRIDCARBON_DBT_EXECUTION_MODE"):
+        load_dag(dbt_env(mini_project, GRIDCARBON_DBT_EXECUTION_MODE="kubernetes"))
 
 
 def test_dependencies_follow_the_dbt_graph(mini_dag: Any) -> None:
     by_id = {t.task_id: t for t in mini_dag.tasks}
-    assert by_id["dbt.stg_readings.run"].upstream_task_ids == set()  # reads a raw table only
+    assert by_id["dbt.stg_readings.run"].upstream_task_ids == {PRODUCER}  # reads a raw table only
     assert "dbt.stg_readings.test" in by_id["dbt.fct_emissions.run"].upstream_task_ids
-    assert "dbt.fuel_factors_seed" in by_id["dbt.fct_emissions.run"].upstream_task_ids
-    # a test with two parents runs once both are built, not inside the first parent's test task
-    detached = "dbt.relationships_fct_emissions_fuel__fuel__ref_fuel_factors__test"
-    assert {"dbt.fct_emissions.test", "dbt.fuel_factors_seed"} <= by_id[detached].upstream_task_ids
-    assert "relationships_fct_emissions_fuel" in str(by_id["dbt.fct_emissions.test"].exclude)
+    assert "dbt.fuel_factors.test" in by_id["dbt.fct_emissions.run"].upstream_task_ids
+    # a test with two parents: `dbt build` runs it once both are built; each parent's test task reports it
+    relationships = "test.mini.relationships_fct_emissions_fuel__fuel__ref_fuel_factors_"
+    tests_per_model = by_id[PRODUCER].tests_per_model
+    for parent in ("model.mini.fct_emissions", "seed.mini.fuel_factors"):
+        assert any(t.startswith(relationships) for t in tests_per_model[parent]), tests_per_model
+    assert not any("relationships" in i for i in by_id)  # no detached task watching a result nobody writes
     # the docs are regenerated after every dbt node
     dbt_tasks = {i for i in _task_ids(mini_dag) if i.startswith("dbt.")}
     assert by_id["dbt_docs"].get_flat_relative_ids(upstream=True) == dbt_tasks
@@ -237,11 +307,14 @@ def test_dependencies_follow_the_dbt_graph(mini_dag: Any) -> None:
 
 def test_freshness_alerts_without_gating_any_model(mini_dag: Any) -> None:
     """A stale or never-loaded source fails its own freshness task only: no model, test or docs task waits for
-    it (so an ISO outage, or a deployment without an EIA key, does not stop the German marts)."""
-    freshness = [t for t in mini_dag.tasks if t.task_id.startswith("freshness.")]
-    assert [t.task_id for t in freshness] == ["freshness.raw_mini"]
-    for task in freshness:
-        assert task.upstream_task_ids == set() and task.downstream_task_ids == set()
+    it (so an ISO outage, or a deployment without an EIA key, does not stop the German marts). One dbt process
+    checks every source; each source's task reports its verdict, whatever the check's outcome."""
+    freshness = {t.task_id: t for t in mini_dag.tasks if t.task_id.startswith("freshness.")}
+    assert sorted(freshness) == ["freshness.dbt_source_freshness", "freshness.raw_mini"]
+    for task in freshness.values():
+        assert task.get_flat_relative_ids(upstream=True) | task.get_flat_relative_ids() <= set(freshness)
+    assert freshness["freshness.raw_mini"].upstream_task_ids == {"freshness.dbt_source_freshness"}
+    assert freshness["freshness.raw_mini"].trigger_rule == "all_done"
 
 
 def test_sources_a_deployment_does_not_load_can_be_left_out(mini_project: Path) -> None:
@@ -253,16 +326,17 @@ def test_sources_a_deployment_does_not_load_can_be_left_out(mini_project: Path) 
 def test_dbt_runs_from_its_own_virtualenv_with_the_env_var_profile(mini_dag: Any, mini_project: Path) -> None:
     from gridcarbon import dbt_runner
 
-    run = next(t for t in mini_dag.tasks if t.task_id == "dbt.fct_emissions.run")
-    assert run.dbt_executable_path == str(dbt_runner.dbt_executable())
-    assert Path(run.dbt_executable_path).name == "dbt"
-    assert ".venv-dbt" in run.dbt_executable_path or os.environ.get("GRIDCARBON_DBT_EXECUTABLE")
-    assert str(run.invocation_mode).lower().endswith("subprocess")
-    assert run.profile_config.profiles_yml_filepath == mini_project / "profiles.yml"
-    assert run.profile_config.profile_mapping is None
-    # no secret in the rendered task arguments
-    assert "password" not in json.dumps({k: str(v) for k, v in vars(run).items()}).lower().replace(
-        "dbt_password", "")
+    for task_id in (PRODUCER, "dbt.fct_emissions.run", "freshness.dbt_source_freshness", "dbt_docs"):
+        task = mini_dag.task_dict[task_id]
+        assert task.dbt_executable_path == str(dbt_runner.dbt_executable()), task_id
+        assert Path(task.dbt_executable_path).name == "dbt"
+        assert ".venv-dbt" in task.dbt_executable_path or os.environ.get("GRIDCARBON_DBT_EXECUTABLE")
+        assert str(task.invocation_mode).lower().endswith("subprocess"), task_id
+        assert task.profile_config.profiles_yml_filepath == mini_project / "profiles.yml"
+        assert task.profile_config.profile_mapping is None
+        # no secret in the rendered task arguments
+        assert "password" not in json.dumps({k: str(v) for k, v in vars(task).items()}).lower().replace(
+            "dbt_password", ""), task_id
 
 
 def test_cosmos_tasks_follow_the_house_rules(mini_dag: Any) -> None:
