@@ -2,20 +2,23 @@
 ### SMARD ingest (Bundesnetzagentur | SMARD.de, CC BY 4.0)
 
 Every hour at :30 (UTC) loads the data interval of the run from SMARD's chart_data API into
-`raw_smard.chart_values`, one mapped task per series (realised generation 1223-1228 and 4066-4071, total load
-410, residual load 4359, pumped-storage consumption 4387 for DE and the four control areas, and the day-ahead
-price 4169 for DE-LU). Each task re-reads the last `SMARD_LOOKBACK_HOURS` (default 48) before its interval too
-and replaces that whole window in one transaction, so revised values and values published late (SMARD pads
-the current week with `null`) are picked up. A series SMARD answers with 404 (e.g. offshore wind in
-TransnetBW) is recorded as `absent` in `raw_smard.series_status`; it does not fail the run. HTTP 429/5xx
-are retried (honouring `Retry-After`), then Airflow's task retries take over; a 401/403 (a mirror behind
-auth) fails the task at once.
+`raw_smard.chart_values`, one mapped task per series (realised generation 1223-1228 and 4066-4071, total load 410,
+residual load 4359, pumped-storage consumption 4387 for DE and the four control areas, and the day-ahead price 4169
+for DE-LU at SMARD's resolutions: hourly, and quarter-hourly from delivery day 2025-10-01, whatever
+`SMARD_RESOLUTION` says; each price task reads only the period in which SMARD has its resolution, so a run before
+October 2025 loads the hourly price and never asks for a quarter-hour one). Each task re-reads the last
+`SMARD_LOOKBACK_HOURS` (default 48) before its interval too and replaces that whole window in one transaction, so
+revised values and values published late (SMARD pads the current week with `null`) are picked up. A series SMARD
+answers with 404 (e.g. offshore wind in TransnetBW) is recorded as `absent` in `raw_smard.series_status`; it does
+not fail the run, but a required series (the price, a fuel that exists in the region, the load) missing for the
+whole run is logged as a WARNING naming series, region and window. HTTP 429/5xx are retried (honouring
+`Retry-After`), then Airflow's task retries take over; a 401/403 (a mirror behind auth) fails the task at once.
 
-**Configuration** (environment of the workers, read at run time): `SMARD_SERIES` (filter ids, `id@REGION`
-for one region only), `SMARD_REGIONS`, `SMARD_RESOLUTION` (`quarterhour` default, or `hour`),
-`SMARD_LOOKBACK_HOURS`; `SMARD_START` (parse time, default `GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled
-interval. The Airflow connection `smard` (host = base URL) can point at a mirror; without it the public
-`https://www.smard.de/app` is used.
+**Configuration** (environment of the workers, read at run time): `SMARD_SERIES` (filter ids, `id@REGION` for one
+region only), `SMARD_REGIONS`, `SMARD_RESOLUTION` (`quarterhour` default, or `hour`; not for the price),
+`SMARD_EXPECTED_ABSENT` (404s that are no warning), `SMARD_LOOKBACK_HOURS`; `SMARD_START` (parse time, default
+`GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled interval. The Airflow connection `smard` (host = base
+URL) can point at a mirror; without it the public `https://www.smard.de/app` is used.
 
 **Backfill** (catchup is on; hourly data exist from 2015, quarter-hourly from 2018-10):
 
