@@ -66,17 +66,73 @@ def _say(message: str) -> None:
 
 
 def _ensure_airflow_db() -> None:
-    home = Path(os.environ.get("AIRFLOW_HOME", REPO_ROOT / ".local" / "airflow"))
-    marker = home / ".db-migrated"
-    if marker.exists():
-        return
-    _say("· preparing Airflow's metadata database (first run only)")
+    """Create (if missing) and migrate the demo's own metadata database (``make demo`` points
+    ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` at ``airflow_demo``, apart from ``make airflow``'s), then the pools.
+    Migrating an up-to-date database is a no-op, so this runs every time instead of trusting a marker file."""
+    from gridcarbon.bootstrap import ensure_metadata_database
+
+    url = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    if url:
+        ensure_metadata_database(url)
+    _say("· Airflow metadata database: migrating if needed")
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     from gridcarbon.pools import ensure_pools
 
     ensure_pools()
-    marker.touch()
+
+
+_WORKER_ENV = "GRIDCARBON_DEMO_WORKER"
+
+
+def _supervise(argv: list[str] | None) -> int:
+    """Run the demo in a child process group and stop all of it on Ctrl-C or SIGTERM.
+
+    ``dag.test()`` runs tasks in this process and Airflow's task runner installs its own signal handlers: a
+    Ctrl-C only failed the running dbt task and the demo went on. So the work runs in a child in its own
+    process group (dbt and every other subprocess in it), and this parent, which alone receives the
+    terminal's Ctrl-C, ends the whole group: SIGTERM, then SIGKILL after a grace period. Nothing partial is
+    kept: every load replaces its window in one transaction and dbt swaps relations transactionally.
+    """
+    import fcntl
+    import signal
+
+    home = Path(os.environ.get("AIRFLOW_HOME", REPO_ROOT / ".local" / "airflow-demo"))
+    home.mkdir(parents=True, exist_ok=True)
+    lock = (home / "demo.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when this process ends, however it ends
+    except BlockingIOError:
+        _say(f"another demo is running with Airflow home {home}; wait for it or stop it (Ctrl-C) first")
+        return 1
+    child = subprocess.Popen([sys.executable, "-m", "gridcarbon.demo", *(argv if argv is not None else sys.argv[1:])],
+                             env={**os.environ, _WORKER_ENV: "1"}, process_group=0)
+
+    def _stop(signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _say(f"\n■ {signal.Signals(signum).name}: stopping the demo and everything it started "
+             "(loads are transactional: nothing partial is kept)")
+        for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(child.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                child.wait(timeout=grace)
+                if sig == signal.SIGTERM:  # the group leader is gone; make sure its children are too
+                    os.killpg(child.pid, signal.SIGKILL)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+            except ProcessLookupError:
+                break
+        _say("■ demo stopped.")
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    return child.wait()
 
 
 def _raw_tables_of(dag: Any) -> list[str]:
@@ -129,6 +185,8 @@ def _rows_of_run(conn: Any, table: str, run_id: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if not os.environ.get(_WORKER_ENV):
+        return _supervise(argv)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--start", default=DEFAULT_START, help="window start (ISO-8601, UTC default)")
     parser.add_argument("--end", default=DEFAULT_END, help="window end, exclusive")

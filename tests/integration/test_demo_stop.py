@@ -1,0 +1,81 @@
+"""``make demo`` stops on Ctrl-C and SIGTERM, and takes everything it started with it.
+
+A user would otherwise see: Ctrl-C fails the running dbt task and the demo goes on with the next one (Airflow's
+task runner, which ``dag.test()`` runs in-process, catches the signal), with no way to stop it but closing
+the terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, seconds: float) -> str:
+    """The demo's output up to the first line containing ``marker`` (bounded wait)."""
+    out = []
+    selector = selectors.DefaultSelector()
+    assert proc.stdout is not None
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=1):
+            if proc.poll() is not None:
+                break
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        out.append(line)
+        if marker in line:
+            return "".join(out)
+    pytest.fail(f"the demo never printed {marker!r} within {seconds:.0f}s; output:\n{''.join(out)}")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_demo_stops_with_everything_it_started(signum: int, warehouse_db: str, airflow_db: Path,
+                                               tmp_path: Path) -> None:
+    env = {**os.environ, "DBT_DATABASE": os.environ["GRIDCARBON_TEST_DATABASE"],
+           "GRIDCARBON_DBT_DOCS_DIR": str(tmp_path / "docs"), "PYTHONUNBUFFERED": "1"}
+    env.pop("GRIDCARBON_DEMO_WORKER", None)
+    proc = subprocess.Popen([sys.executable, "-m", "gridcarbon.demo", "--start", "2025-03-01", "--end", "2025-03-02"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        before = _read_until(proc, "▶ ", 240)  # the first extraction DAG is running
+        started = psutil.Process(proc.pid).children(recursive=True)
+        assert started, f"the demo runs its work in a child process; output:\n{before}"
+        proc.send_signal(signum)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = before + rest
+    assert proc.returncode == 128 + signum, output
+    assert "demo stopped" in output, output
+    alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert alive == [], f"processes the demo started outlived it: {[p.cmdline() for p in alive]}"
+    assert "demo finished" not in output  # it did not go on to the end
+
+
+def test_a_second_demo_is_refused_while_one_runs(tmp_path: Path) -> None:
+    """Two demos on one Airflow home would share its metadata database and warehouse; the second says so."""
+    import fcntl
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with (home / "demo.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = subprocess.run([sys.executable, "-m", "gridcarbon.demo"], cwd=REPO, capture_output=True, text=True,
+                                env={**os.environ, "AIRFLOW_HOME": str(home)}, timeout=60, check=False)
+    assert result.returncode == 1
+    assert "another demo is running" in result.stdout
