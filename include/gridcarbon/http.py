@@ -74,11 +74,19 @@ def register_secret(secret: str | None) -> None:
         _secrets_re = re.compile("|".join(re.escape(f) for f in sorted(_secrets, key=len, reverse=True)))
     _install_log_record_masking()
     try:
-        from airflow.sdk.log import mask_secret
+        from airflow.sdk.execution_time import task_runner
+        from airflow.sdk.log import _secrets_masker, mask_secret
     except ImportError:  # pragma: no cover - Airflow is in the project venv; scripts may run without it
         return
+    # Under dag.test() the supervisor runs in this process and shares this masker; telling it through the
+    # in-process comms would make Airflow log the message, value included, at DEBUG. Elsewhere mask_secret
+    # also tells the supervisor process, which writes the task log.
+    in_process = type(getattr(task_runner, "SUPERVISOR_COMMS", None)).__name__ == "InProcessSupervisorComms"
     for form in forms:
-        mask_secret(form)
+        if in_process:
+            _secrets_masker().add_mask(form)
+        else:
+            mask_secret(form)
 
 
 def redact(text: str, *secrets: str | None) -> str:
