@@ -348,6 +348,8 @@ def ensure_metadata_database(sqlalchemy_url: str) -> str | None:
             cur.execute("select 1 from pg_database where datname = %s", (name,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            # Only its owner (the URL's user) connects: not bi_reader, not the warehouse roles.
+            cur.execute(sql.SQL("revoke connect, temporary on database {} from public").format(sql.Identifier(name)))
     finally:
         conn.close()
     return name

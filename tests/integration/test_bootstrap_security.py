@@ -178,9 +178,11 @@ def test_bi_reader_connects_only_to_the_warehouse(on_cluster: tuple[str, str],
     with superuser(on_cluster) as conn, conn.cursor() as cur:
         cur.execute("drop role if exists someone_else")
         cur.execute("create role someone_else login password 'someone-pw'")
+    host, port = on_cluster  # Airflow's metadata database on the same server, as `make airflow` creates it
+    bootstrap.ensure_metadata_database(f"postgresql+psycopg2://postgres:{SUPERUSER_PASSWORD}@{host}:{port}/airflow")
     try:
         assert login(on_cluster, "bi_reader", "bi-password") == "ok"
-        for other in ("postgres", "template1"):
+        for other in ("postgres", "template1", "airflow"):
             refused = login(on_cluster, "bi_reader", "bi-password", dbname=other)
             assert "permission denied for database" in refused, (other, refused)
         refused = login(on_cluster, "someone_else", "someone-pw")  # a role the warehouse did not grant
