@@ -8,6 +8,12 @@
 -- status (first that applies): PENDING (nothing published yet, later than the last published interval),
 -- NO_GENERATION_DATA, INCOMPLETE_GENERATION (some fuel null or missing), ZERO_GENERATION, NO_FACTOR, OK.
 -- Intensities are NULL unless status = OK (merit order also needs merit_order_status = OK).
+-- Day-ahead price (DOMAIN §4.8): a quarter-hour takes its quarter-hour price, else the hourly price of its hour
+-- (before delivery day 2025-10-01 SMARD has hourly prices only: a step function); an hour takes the mean of its
+-- four quarter-hour prices (time average, from 2025-10-01), else SMARD's hourly price (before 2025-10-01).
+-- Flags survive re-graining: an hour built from quarter-hours carries every flag of those quarter-hours and
+-- every status other than OK they had (e.g. SERIES_ABSENT, NEGATIVE_VALUE_CLAMPED, PENDING, ZERO_GENERATION),
+-- besides its own.
 with generation as (
     select * from {{ ref('int_generation_by_fuel_quarter_hourly') }}
     union all
@@ -192,7 +198,7 @@ assembled as (
         case
             when intervals.resolution = 'PT15M'
                 then coalesce(quarter_hour_prices.price_eur_per_mwh, hourly_prices_for_quarter.price_eur_per_mwh)
-            else coalesce(hourly_prices.price_eur_per_mwh, quarter_hour_prices_by_hour.price_eur_per_mwh)
+            else coalesce(quarter_hour_prices_by_hour.price_eur_per_mwh, hourly_prices.price_eur_per_mwh)
         end as price_eur_per_mwh,
         case
             when
@@ -300,45 +306,98 @@ with_merit_order_status as (
             else 'OK'
         end as merit_order_status
     from with_merit_order
+),
+
+intensity as (
+    select
+        source_system,
+        region,
+        resolution,
+        interval_start_utc,
+        interval_end_utc,
+        scope,
+        trim_scale(
+            case when status in ('OK', 'ZERO_GENERATION', 'NO_FACTOR') then generation_mwh end
+        ) as generation_mwh,
+        trim_scale(case when status in ('OK', 'ZERO_GENERATION') then emissions_kg end) as emissions_kg,
+        trim_scale(case when status = 'OK' then emissions_kg / generation_mwh end) as average_intensity_g_per_kwh,
+        case
+            when merit_order_status <> 'OK' then null
+            when is_renewable_surplus then 'renewable_surplus'
+            else marginal_fuel
+        end as marginal_fuel,
+        trim_scale(case
+            when merit_order_status <> 'OK' then null
+            when is_renewable_surplus then wind_onshore_g_co2eq_per_kwh
+            else marginal_g_co2eq_per_kwh
+        end) as merit_order_intensity_g_per_kwh,
+        case
+            when merit_order_status <> 'OK' then null
+            when is_renewable_surplus then wind_onshore_factor_id
+            else marginal_factor_id
+        end as merit_order_factor_id,
+        case when status = 'OK' then worst_fuel end as worst_fuel,
+        trim_scale(case when status = 'OK' then worst_g_co2eq_per_kwh end) as worst_emitter_intensity_g_per_kwh,
+        case when status = 'OK' then worst_factor_id end as worst_factor_id,
+        price_eur_per_mwh,
+        status,
+        merit_order_status,
+        {{ flag_union([
+            "base_flags",
+            flag_array([
+                ("price_eur_per_mwh is null", "PRICE_MISSING"),
+                ("merit_order_status = 'NO_MARGINAL_CANDIDATE'", "NO_MARGINAL_CANDIDATE"),
+            ]),
+        ]) }} as flags,
+        factor_ids
+    from with_merit_order_status
+),
+
+-- every flag and non-OK status of the quarter-hours of an hour (DOMAIN §4.10: statuses are flags as well)
+quarter_hour_flags_by_hour as (
+    select
+        intensity.region,
+        intensity.scope,
+        {{ utc_hour_start('intensity.interval_start_utc') }} as interval_start_utc,
+        array_agg(distinct quarter_hour_flag order by quarter_hour_flag) as flags
+    from intensity
+    cross join
+        lateral unnest(
+            intensity.flags
+            || array_remove(array[
+                case when intensity.status <> 'OK' then intensity.status end,
+                case when intensity.merit_order_status <> 'OK' then intensity.merit_order_status end
+            ]::text[], null)
+        ) as quarter_hour_flags (quarter_hour_flag)
+    where intensity.resolution = 'PT15M'
+    group by intensity.region, intensity.scope, {{ utc_hour_start('intensity.interval_start_utc') }}
 )
 
 select
-    source_system,
-    region,
-    resolution,
-    interval_start_utc,
-    interval_end_utc,
-    scope,
-    trim_scale(case when status in ('OK', 'ZERO_GENERATION', 'NO_FACTOR') then generation_mwh end) as generation_mwh,
-    trim_scale(case when status in ('OK', 'ZERO_GENERATION') then emissions_kg end) as emissions_kg,
-    trim_scale(case when status = 'OK' then emissions_kg / generation_mwh end) as average_intensity_g_per_kwh,
-    case
-        when merit_order_status <> 'OK' then null
-        when is_renewable_surplus then 'renewable_surplus'
-        else marginal_fuel
-    end as marginal_fuel,
-    trim_scale(case
-        when merit_order_status <> 'OK' then null
-        when is_renewable_surplus then wind_onshore_g_co2eq_per_kwh
-        else marginal_g_co2eq_per_kwh
-    end) as merit_order_intensity_g_per_kwh,
-    case
-        when merit_order_status <> 'OK' then null
-        when is_renewable_surplus then wind_onshore_factor_id
-        else marginal_factor_id
-    end as merit_order_factor_id,
-    case when status = 'OK' then worst_fuel end as worst_fuel,
-    trim_scale(case when status = 'OK' then worst_g_co2eq_per_kwh end) as worst_emitter_intensity_g_per_kwh,
-    case when status = 'OK' then worst_factor_id end as worst_factor_id,
-    price_eur_per_mwh,
-    status,
-    merit_order_status,
-    {{ flag_union([
-        "base_flags",
-        flag_array([
-            ("price_eur_per_mwh is null", "PRICE_MISSING"),
-            ("merit_order_status = 'NO_MARGINAL_CANDIDATE'", "NO_MARGINAL_CANDIDATE"),
-        ]),
-    ]) }} as flags,
-    factor_ids
-from with_merit_order_status
+    intensity.source_system,
+    intensity.region,
+    intensity.resolution,
+    intensity.interval_start_utc,
+    intensity.interval_end_utc,
+    intensity.scope,
+    intensity.generation_mwh,
+    intensity.emissions_kg,
+    intensity.average_intensity_g_per_kwh,
+    intensity.marginal_fuel,
+    intensity.merit_order_intensity_g_per_kwh,
+    intensity.merit_order_factor_id,
+    intensity.worst_fuel,
+    intensity.worst_emitter_intensity_g_per_kwh,
+    intensity.worst_factor_id,
+    intensity.price_eur_per_mwh,
+    intensity.status,
+    intensity.merit_order_status,
+    {{ flag_union(["intensity.flags", "quarter_hour_flags_by_hour.flags"]) }} as flags,
+    intensity.factor_ids
+from intensity
+left join quarter_hour_flags_by_hour
+    on
+        intensity.resolution = 'PT1H'
+        and intensity.region = quarter_hour_flags_by_hour.region
+        and intensity.scope = quarter_hour_flags_by_hour.scope
+        and intensity.interval_start_utc = quarter_hour_flags_by_hour.interval_start_utc

@@ -6,6 +6,8 @@
 --   (deficit), RD_pool = sum_b s_b dE_b/G_b / (S + M) (the foreign gap carries 0).
 -- An area whose generation is not complete or whose load is missing is NULL; deficit areas are NULL too when
 -- any area of the pool cannot be computed (status of the pool); surplus areas are unaffected (§4.1).
+-- Flags survive re-graining: an hour built from quarter-hours carries every flag and non-OK status of those
+-- quarter-hours (e.g. BALANCE_GAP_IMPORTED, LOAD_MISSING, SERIES_ABSENT) besides its own.
 {%- set areas = var('german_control_areas', ['50Hertz', 'Amprion', 'TenneT', 'TransnetBW']) %}
 with balances as (
     select
@@ -147,46 +149,95 @@ areas as (
             and balances.interval_start_utc = pool_factor_ids.interval_start_utc
             and balances.scope = pool_factor_ids.scope
 )
+,
+
+locality as (
+    select
+        control_area,
+        resolution,
+        interval_start_utc,
+        interval_end_utc,
+        scope,
+        generation_mwh,
+        emissions_kg,
+        load_mwh,
+        surplus_mwh,
+        deficit_mwh,
+        trim_scale(case when effective_pool_status = 'OK' then import_gap_mwh end) as import_gap_mwh,
+        trim_scale(case when is_deficit_area then pool_intensity_g_per_kwh end) as pool_intensity_g_per_kwh,
+        trim_scale(case
+            when status <> 'OK' then null
+            when not is_deficit_area then emissions_kg / generation_mwh
+            else (emissions_kg + deficit_mwh * pool_intensity_g_per_kwh) / load_mwh
+        end) as locality_intensity_g_per_kwh,
+        trim_scale(case
+            when status <> 'OK' then null
+            when not is_deficit_area then redispatch_delta_emissions_kg / generation_mwh
+            else (redispatch_delta_emissions_kg + deficit_mwh * pool_rd_intensity_g_per_kwh) / load_mwh
+        end) as rd_intensity_g_per_kwh,
+        redispatch_up_mwh,
+        redispatch_down_mwh,
+        redispatch_delta_emissions_kg,
+        status,
+        {{ flag_union([
+            "generation_flags",
+            flag_array([
+                ("effective_pool_status = 'OK' and import_gap_mwh > 0", "BALANCE_GAP_IMPORTED"),
+                ("is_load_missing", "LOAD_MISSING"),
+                ("has_redispatch_fuel_fallback", "REDISPATCH_FUEL_FALLBACK"),
+                ("has_redispatch_without_factor", "NO_FACTOR"),
+            ]),
+        ]) }} as flags,
+        {{ flag_union([
+            "factor_ids",
+            "case when is_deficit_area then pool_factor_ids end",
+            "case when is_deficit_area and import_gap_mwh > 0 then import_factor_ids end",
+        ]) }} as factor_ids
+    from areas
+),
+
+-- every flag and non-OK status of the quarter-hours of an hour (DOMAIN §4.10: statuses are flags as well)
+quarter_hour_flags_by_hour as (
+    select
+        locality.control_area,
+        locality.scope,
+        {{ utc_hour_start('locality.interval_start_utc') }} as interval_start_utc,
+        array_agg(distinct quarter_hour_flag order by quarter_hour_flag) as flags
+    from locality
+    cross join
+        lateral unnest(
+            locality.flags
+            || array_remove(array[case when locality.status <> 'OK' then locality.status end]::text[], null)
+        ) as quarter_hour_flags (quarter_hour_flag)
+    where locality.resolution = 'PT15M'
+    group by locality.control_area, locality.scope, {{ utc_hour_start('locality.interval_start_utc') }}
+)
 
 select
-    control_area,
-    resolution,
-    interval_start_utc,
-    interval_end_utc,
-    scope,
-    generation_mwh,
-    emissions_kg,
-    load_mwh,
-    surplus_mwh,
-    deficit_mwh,
-    trim_scale(case when effective_pool_status = 'OK' then import_gap_mwh end) as import_gap_mwh,
-    trim_scale(case when is_deficit_area then pool_intensity_g_per_kwh end) as pool_intensity_g_per_kwh,
-    trim_scale(case
-        when status <> 'OK' then null
-        when not is_deficit_area then emissions_kg / generation_mwh
-        else (emissions_kg + deficit_mwh * pool_intensity_g_per_kwh) / load_mwh
-    end) as locality_intensity_g_per_kwh,
-    trim_scale(case
-        when status <> 'OK' then null
-        when not is_deficit_area then redispatch_delta_emissions_kg / generation_mwh
-        else (redispatch_delta_emissions_kg + deficit_mwh * pool_rd_intensity_g_per_kwh) / load_mwh
-    end) as rd_intensity_g_per_kwh,
-    redispatch_up_mwh,
-    redispatch_down_mwh,
-    redispatch_delta_emissions_kg,
-    status,
-    {{ flag_union([
-        "generation_flags",
-        flag_array([
-            ("effective_pool_status = 'OK' and import_gap_mwh > 0", "BALANCE_GAP_IMPORTED"),
-            ("is_load_missing", "LOAD_MISSING"),
-            ("has_redispatch_fuel_fallback", "REDISPATCH_FUEL_FALLBACK"),
-            ("has_redispatch_without_factor", "NO_FACTOR"),
-        ]),
-    ]) }} as flags,
-    {{ flag_union([
-        "factor_ids",
-        "case when is_deficit_area then pool_factor_ids end",
-        "case when is_deficit_area and import_gap_mwh > 0 then import_factor_ids end",
-    ]) }} as factor_ids
-from areas
+    locality.control_area,
+    locality.resolution,
+    locality.interval_start_utc,
+    locality.interval_end_utc,
+    locality.scope,
+    locality.generation_mwh,
+    locality.emissions_kg,
+    locality.load_mwh,
+    locality.surplus_mwh,
+    locality.deficit_mwh,
+    locality.import_gap_mwh,
+    locality.pool_intensity_g_per_kwh,
+    locality.locality_intensity_g_per_kwh,
+    locality.rd_intensity_g_per_kwh,
+    locality.redispatch_up_mwh,
+    locality.redispatch_down_mwh,
+    locality.redispatch_delta_emissions_kg,
+    locality.status,
+    {{ flag_union(["locality.flags", "quarter_hour_flags_by_hour.flags"]) }} as flags,
+    locality.factor_ids
+from locality
+left join quarter_hour_flags_by_hour
+    on
+        locality.resolution = 'PT1H'
+        and locality.control_area = quarter_hour_flags_by_hour.control_area
+        and locality.scope = quarter_hour_flags_by_hour.scope
+        and locality.interval_start_utc = quarter_hour_flags_by_hour.interval_start_utc
