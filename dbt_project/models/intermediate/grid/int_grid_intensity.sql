@@ -359,7 +359,9 @@ quarter_hour_flags_by_hour as (
         intensity.region,
         intensity.scope,
         {{ utc_hour_start('intensity.interval_start_utc') }} as interval_start_utc,
-        array_agg(distinct quarter_hour_flag order by quarter_hour_flag) as flags
+        array_agg(
+            distinct quarter_hour_flags.quarter_hour_flag order by quarter_hour_flags.quarter_hour_flag
+        ) as flags
     from intensity
     cross join
         lateral unnest(

@@ -202,7 +202,9 @@ quarter_hour_flags_by_hour as (
         locality.control_area,
         locality.scope,
         {{ utc_hour_start('locality.interval_start_utc') }} as interval_start_utc,
-        array_agg(distinct quarter_hour_flag order by quarter_hour_flag) as flags
+        array_agg(
+            distinct quarter_hour_flags.quarter_hour_flag order by quarter_hour_flags.quarter_hour_flag
+        ) as flags
     from locality
     cross join
         lateral unnest(
