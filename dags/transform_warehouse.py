@@ -1,12 +1,29 @@
 """### transform_warehouse: raw -> staging -> intermediate -> marts, whenever raw data lands
 
-The dbt project in `dbt_project/`, rendered by [Cosmos](https://astronomer.github.io/astronomer-cosmos/) into one
-Airflow task per dbt node (group `dbt`): seeds, snapshots and models (`*.run`), each followed by its data tests
-(`*.test`). A last task, `dbt_docs`, regenerates the dbt docs site, served in the Airflow UI under
-**Browse → dbt Docs (gridcarbon)**.
+The dbt project in `dbt_project/`, run as **one `dbt build` per DAG run** and shown by
+[Cosmos](https://astronomer.github.io/astronomer-cosmos/) as one Airflow task per dbt node (group `dbt`,
+Cosmos' `ExecutionMode.WATCHER`):
 
-**Source freshness alerts, it does not gate.** Group `freshness` runs `dbt source freshness` once per raw
-source, beside the dbt graph. A source past its `error_after` turns its task red and the run `failed`, but
+- `dbt.dbt_producer_watcher` runs `dbt build` over the whole project (seeds, snapshot, models, unit and data
+  tests, in dbt's own order, `GRIDCARBON_DBT_THREADS` threads, default 2) and records each node's result from
+  dbt's JSON log as it finishes; its log ends with the build's peak memory;
+- every seed, snapshot and model has a task (`*.seed`, `*_snapshot`, `*.run`), followed by one for its data
+  tests (`*.test`), that reports that node's outcome, its dbt log line and compiled SQL: a failed model or test
+  is red on its own task, what depends on it in Airflow ends `upstream_failed` (dbt skipped it too), everything
+  else is green. These tasks start when the build has finished, whatever its outcome, and only read its
+  results: no dbt process, no worker slot or triggerer held while dbt builds, and under `dag.test()` (one task
+  at a time) no task waits for a build that has not started. (A node task that finds no result for its node,
+  which this project does not produce, defers to the triggerer until the build's end says why.) A retried
+  node task (Airflow retries, or *Clear* in the UI) runs dbt for that node alone; the build task itself never
+  re-runs (its retry restores the results and skips);
+- `dbt_docs` regenerates the dbt docs site after the graph, served in the Airflow UI under
+  **Browse → dbt Docs (gridcarbon)**.
+
+`GRIDCARBON_DBT_EXECUTION_MODE=local` renders the layout before (one dbt process per task, about 7x slower).
+
+**Source freshness alerts, it does not gate.** Group `freshness` runs `dbt source freshness` once for every
+raw source (`dbt_source_freshness`), beside the dbt graph, and has one task per source reporting its verdict.
+A source past its `error_after` turns its task red and the run `failed`, but
 every model still builds: the marts are keyed by interval and never forward-fill, so a stale source only
 leaves its own newest intervals missing (`PENDING`), while one ISO outage or a source a deployment does not
 use (no EIA key) must not stop the German household numbers. List the sources you do not load in

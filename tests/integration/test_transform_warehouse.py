@@ -2,7 +2,8 @@
 migrated sqlite metadata database), Cosmos running dbt from its own virtualenv against a test warehouse.
 
 1. the small dbt project of ``tests/dags/test_transform_warehouse.py`` (source freshness, seed, snapshot,
-   models, tests, docs): proves the mechanism whatever state the real project is in;
+   models, tests, docs): proves the mechanism whatever state the real project is in (one ``dbt build`` in the
+   watcher producer, every node's task reporting its own result, a failing test pinned on its model);
 2. the real project on a handful of raw rows: every task succeeds, the marts exist, the docs are published.
 
 Each run happens in a subprocess: Airflow binds its metadata database and configuration at import time, so a
@@ -258,7 +259,8 @@ def test_mini_project_runs_through_airflow(airflow_home: dict[str, str], warehou
     # every other task (freshness of the loaded source, seed, snapshot, models, tests, docs) succeeded
     assert failed_tasks(result) == {"freshness.raw_mini_stale": "failed"}, result["log"]
     assert result["state"] == "failed"  # the stale source is reported on the run, not hidden
-    assert set(result["tasks"]) >= {"freshness.raw_mini", "dbt.fuel_factors_seed",
+    assert set(result["tasks"]) >= {"freshness.dbt_source_freshness", "freshness.raw_mini",
+                                    "dbt.dbt_producer_watcher", "dbt.fuel_factors.seed", "dbt.fuel_factors.test",
                                     "dbt.readings_snapshot_snapshot", "dbt.fct_emissions.run",
                                     "dbt.fct_emissions.test", "dbt_docs"}
     with admin_conn.cursor() as cur:
@@ -269,6 +271,45 @@ def test_mini_project_runs_through_airflow(airflow_home: dict[str, str], warehou
     assert {p.name for p in docs.iterdir()} == {"index.html", "manifest.json", "catalog.json"}
     catalog = json.loads((docs / "catalog.json").read_text())
     assert "model.mini.fct_emissions" in catalog["nodes"]
+
+
+@pytest.mark.e2e
+def test_a_failing_test_shows_on_its_own_model(airflow_home: dict[str, str], warehouse_db: str, admin_conn: Any,
+                                               pg_server: tuple[str, str, str], tmp_path: Path) -> None:
+    """One `dbt build` for the whole graph, yet a failing data test is pinned on its model's test task: that
+    task is red, what depends on the model in Airflow is `upstream_failed` (dbt skipped it too), the unrelated
+    seed is green, and the build task itself is red (dbt exited 1)."""
+    project = write_mini_project(tmp_path / "mini")
+    (project / "tests").mkdir()
+    (project / "tests" / "assert_only_lignite_readings.sql").write_text(
+        "select * from {{ ref('stg_readings') }} where fuel <> 'lignite'\n")  # reading 2 is photovoltaics
+    parse_manifest(project)
+    with admin_conn.cursor() as cur:
+        cur.execute("""
+            create schema raw_mini;
+            create table raw_mini.readings (reading_id int primary key, fuel text, kwh numeric,
+                                            _loaded_at timestamptz not null default now());
+            create table raw_mini.notes (note text);
+            insert into raw_mini.readings values (1, 'lignite', 2.0), (2, 'photovoltaics', 4.0);
+            grant usage on schema raw_mini to gridcarbon_transformer;
+            grant select on all tables in schema raw_mini to gridcarbon_transformer;
+        """)
+    env = {**airflow_home, **dbt_env(project), **transformer_env(pg_server, os.environ["GRIDCARBON_TEST_DATABASE"]),
+           "GRIDCARBON_DBT_DOCS_DIR": str(tmp_path / "docs")}
+    result = run_transform_dag(env)
+    assert "import_errors" not in result, result.get("import_errors")
+    tasks = result["tasks"]
+    expected = {"dbt.dbt_producer_watcher": "failed", "dbt.stg_readings.run": "success",
+                "dbt.stg_readings.test": "failed", "dbt.fuel_factors.seed": "success",
+                "dbt.fct_emissions.run": "upstream_failed", "dbt.readings_snapshot_snapshot": "upstream_failed",
+                "dbt_docs": "upstream_failed", "freshness.raw_mini": "success"}
+    assert {t: tasks.get(t) for t in expected} == expected, result["log"]
+    assert result["state"] == "failed"
+    with admin_conn.cursor() as cur:
+        cur.execute("select count(*) from mini.stg_readings")
+        assert cur.fetchone()[0] == 2  # the model itself was built; its test failed
+        cur.execute("select to_regclass('mini.fct_emissions')")
+        assert cur.fetchone()[0] is None  # dbt build skipped what depends on it
 
 
 @pytest.mark.e2e
@@ -286,8 +327,7 @@ def test_real_project_builds_through_airflow(airflow_home: dict[str, str], wareh
     docs = tmp_path / "docs"
     env = {**airflow_home, **transformer_env(pg_server, os.environ["GRIDCARBON_TEST_DATABASE"]),
            "GRIDCARBON_DBT_DOCS_DIR": str(docs),
-           # one `dbt build` task per node (tests inside): half the dbt processes of the default layout, which
-           # test_mini_project_runs_through_airflow exercises; dag.test() runs tasks one by one
+           # what the demo sets (for the local mode's sake); the watcher mode renders it as after_each
            "GRIDCARBON_DBT_TEST_BEHAVIOR": "build"}
     result = run_transform_dag(env)
     assert "import_errors" not in result, result.get("import_errors")
