@@ -12,7 +12,7 @@ END ?=
 REPLAY_PORT ?= 8765
 AIRFLOW_PORT ?= 8080
 
-.PHONY: help venv warehouse manifest airflow demo test lint bench docs replay lock clean
+.PHONY: help venv warehouse manifest airflow demo test lint bench docs replay lock clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/'
@@ -54,7 +54,10 @@ lint: warehouse  ## ruff + sqlfluff (the dbt templater compiles against the ware
 	$(VENV)/bin/ruff check include dags plugins tests bench scripts
 	@if ls dbt_project/models/*/ >/dev/null 2>&1; then $(ENV); cd dbt_project && ../$(DBT_VENV)/bin/sqlfluff lint models snapshots tests --processes 2; fi
 
-test: warehouse lint manifest  ## everything green: lint, unit, integration (real Postgres, real dbt), DAG integrity
+browser:  ## Debian's chromium for the browser test (apt-get when missing and root; Playwright downloads nothing)
+	@bash scripts/ensure_chromium.sh
+
+test: warehouse lint manifest browser  ## everything green: lint, unit, integration (real Postgres, real dbt), DAG integrity
 	@$(ENV); $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
 
 bench: warehouse  ## benchmarks printing ratios measured in one run
