@@ -197,8 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     # dag.test) would bury it. GRIDCARBON_DEMO_VERBOSE=1 shows them.
     if not os.environ.get("GRIDCARBON_DEMO_VERBOSE"):
         os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "ERROR"
-    # dag.test() runs tasks one after another: one `dbt build` task per node halves the dbt processes.
-    os.environ.setdefault("GRIDCARBON_DBT_TEST_BEHAVIOR", "build")
     logging.basicConfig(level=logging.WARNING)
 
     from gridcarbon.replay.server import ReplayServer

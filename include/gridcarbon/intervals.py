@@ -53,7 +53,12 @@ def parse_utc(value: str | datetime) -> datetime:
 
 
 def window_from_context(context: Mapping[str, Any]) -> Window:
-    """The task's window: data interval, or the manual run's ``window_start``/``window_end`` conf."""
+    """The task's window: data interval, or the manual run's ``window_start``/``window_end`` conf.
+
+    A manual run triggered without a logical date (Airflow 3's REST API and trigger form allow it) has no data
+    interval: it gets the latest complete interval of the DAG's timetable before the run's ``run_after``, as
+    ``airflow dags test`` would, instead of failing with "no data interval".
+    """
     dag_run = context.get("dag_run")
     conf = (getattr(dag_run, "conf", None) or {}) if dag_run is not None else {}
     if conf.get("window_start") or conf.get("window_end"):
@@ -63,5 +68,24 @@ def window_from_context(context: Mapping[str, Any]) -> Window:
     start = context.get("data_interval_start")
     end = context.get("data_interval_end")
     if start is None or end is None:
-        raise ValueError("task context has no data interval")
+        timetable = getattr(context.get("dag"), "timetable", None)
+        run_after = getattr(dag_run, "run_after", None)
+        if run_after is None or not hasattr(timetable, "expression"):
+            raise ValueError("task context has no data interval, and no cron timetable and run_after to infer one "
+                             "from: trigger with a logical date or a window conf")
+        return latest_complete_interval(timetable.expression, str(timetable.timezone), parse_utc(run_after))
+    return Window(parse_utc(start), parse_utc(end))
+
+
+def latest_complete_interval(cron: str, timezone: str, run_after: datetime) -> Window:
+    """The last interval of a cron data-interval schedule that ends at or before ``run_after``
+    (what Airflow's ``CronDataIntervalTimetable.infer_manual_data_interval`` gives a manual run)."""
+    from zoneinfo import ZoneInfo
+
+    from croniter import croniter
+
+    local = run_after.astimezone(ZoneInfo(timezone)).replace(second=0, microsecond=0)
+    schedule = croniter(cron, local)
+    end = local if croniter.match(cron, local) else schedule.get_prev(datetime)
+    start = croniter(cron, end).get_prev(datetime)
     return Window(parse_utc(start), parse_utc(end))

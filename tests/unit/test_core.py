@@ -77,8 +77,25 @@ def test_window_from_airflow_data_interval_survives_arithmetic() -> None:
     assert type(widened.start) is datetime and widened.start.tzinfo is not None
     # the same for bounds in another zone (a DAG timetable in Europe/Berlin)
     berlin = pendulum.datetime(2025, 3, 30, 1, tz="Europe/Berlin")
-    assert Window(berlin, berlin.add(hours=2)).widened(timedelta(hours=1)).start == datetime(2025, 3, 29, 23, tzinfo=UTC)
+    widened_berlin = Window(berlin, berlin.add(hours=2)).widened(timedelta(hours=1))
+    assert widened_berlin.start == datetime(2025, 3, 29, 23, tzinfo=UTC)
     assert datetime(2025, 3, 2, tzinfo=UTC) < window.start  # comparable with plain aware datetimes
+
+
+def test_manual_run_without_logical_date_loads_the_latest_complete_interval() -> None:
+    """Airflow 3 lets a user trigger a run without a logical date (REST API, trigger form): it has no data
+    interval. The user used to see the task fail with "task context has no data interval"; it now loads the
+    latest complete interval of the DAG's timetable before the run was triggered."""
+    from airflow.sdk import CronDataIntervalTimetable
+
+    dag = SimpleNamespace(timetable=CronDataIntervalTimetable("5 * * * *", timezone="UTC"))
+    run = SimpleNamespace(conf={}, run_after=datetime(2026, 12, 3, 8, 29, 55, tzinfo=UTC))
+    window = window_from_context({"dag": dag, "dag_run": run, "data_interval_start": None, "data_interval_end": None})
+    assert window == Window(datetime(2026, 12, 3, 7, 5, tzinfo=UTC), datetime(2026, 12, 3, 8, 5, tzinfo=UTC))
+    run.run_after = datetime(2026, 12, 3, 8, 5, 30, tzinfo=UTC)  # just after a boundary: that interval is complete
+    assert window_from_context({"dag": dag, "dag_run": run}).end == datetime(2026, 12, 3, 8, 5, tzinfo=UTC)
+    with pytest.raises(ValueError, match="no data interval"):
+        window_from_context({"dag_run": SimpleNamespace(conf={})})
 
 
 def test_window_rejects_empty_or_half_given_conf() -> None:
