@@ -8,8 +8,8 @@ opens Cosmos' docs view on the published site; the backfill dialog of ``isone_in
 three daily intervals, whose runs the scheduler runs to success.
 
 One screenshot per step goes to ``tests/live/artifacts/<timestamp>/`` (``GRIDCARBON_UI_ARTIFACTS`` overrides the
-folder); on failure also the page's accessibility snapshot and its console errors, failed requests and
-uncaught exceptions, with the paths printed. ``GRIDCARBON_CHROMIUM`` overrides ``/usr/bin/chromium``
+folder; the last five runs are kept); on failure also the page's accessibility snapshot and its console errors,
+failed requests and uncaught exceptions, with the paths printed. ``GRIDCARBON_CHROMIUM`` overrides ``/usr/bin/chromium``
 (``make browser`` installs it).
 """
 
@@ -44,6 +44,7 @@ DOCS_TIMEOUT = 15 * 60          # `dbt docs generate` when no site has been publ
 BACKFILL_TIMEOUT = 20 * 60      # three isone runs one after another, with room for one task retry (2 min)
 BACKFILL_DAG = "isone_ingest"   # left to this test by test_scheduler.py; daily at 05:30 UTC ("30 5 * * *")
 DOCS_MENU_ITEM = "dbt Docs (gridcarbon)"
+KEEP_RUNS = 5                   # artefact folders of older runs are pruned
 
 
 def _missing(message: str) -> None:
@@ -153,7 +154,7 @@ class BrowserUI:
 
 
 @pytest.fixture(scope="module")
-def ui(live_airflow: LiveAirflow) -> Iterator[BrowserUI]:
+def ui(request: pytest.FixtureRequest) -> Iterator[BrowserUI]:
     if not Path(CHROMIUM).exists():
         _missing(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium and chromium-driver)")
     try:
@@ -162,8 +163,12 @@ def ui(live_airflow: LiveAirflow) -> Iterator[BrowserUI]:
         _missing(f"playwright is not installed ({exc}): run `make venv` (requirements-dev.txt)")
         raise
     expect.set_options(timeout=UI_TIMEOUT_MS)
+    live_airflow: LiveAirflow = request.getfixturevalue("live_airflow")  # started only once a browser exists
     folder = ARTIFACTS / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder.mkdir(parents=True, exist_ok=True)
+    earlier = sorted(p for p in ARTIFACTS.iterdir() if p.is_dir() and re.fullmatch(r"\d{8}T\d{6}Z", p.name))
+    for old in earlier[:-KEEP_RUNS]:
+        shutil.rmtree(old, ignore_errors=True)
     user_data = Path(tempfile.mkdtemp(prefix="gridcarbon-chromium-"))
     print(f"\nbrowser test: {CHROMIUM}, screenshots in {folder}", flush=True)
     with sync_playwright() as playwright:
