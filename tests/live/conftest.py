@@ -171,12 +171,15 @@ def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator
     LocalExecutor with a throwaway Postgres metadata database and warehouse, every source on the replay server."""
     began = time.monotonic()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
 
     def say(line: str) -> None:
-        if reporter is not None:
-            reporter.write_line(f"[live_airflow] {line}")
-        else:
+        """Straight to the terminal, also when the tests pass (durations belong in every `make test` log)."""
+        if reporter is None or capture is None:
             print(f"[live_airflow] {line}", file=sys.stderr, flush=True)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"[live_airflow] {line}")
 
     try:
         from gridcarbon.bootstrap import find_server

@@ -219,15 +219,16 @@ def test_asset_events_trigger_transform_into_marts(live_airflow: LiveAirflow, sc
     try:
         with conn.cursor() as cur:
             # Household hours the backfill loaded -> one consumption row per home and hour in the marts.
+            # (raw resolution HOURLY is PT1H from staging on; every loaded hour is the finest grain here)
             cur.execute("""
                 select c.interval_start_utc, count(distinct c.home_id),
-                       (select count(*) from marts.fct_household_consumption m
-                         where m.interval_start_utc = c.interval_start_utc and m.resolution = c.resolution),
+                       (select count(distinct m.household_id) from marts.fct_household_consumption m
+                         where m.interval_start_utc = c.interval_start_utc),
                        (select count(distinct m.household_id) from marts.fct_household_emissions m
-                         where m.interval_start_utc = c.interval_start_utc and m.resolution = c.resolution)
+                         where m.interval_start_utc = c.interval_start_utc)
                 from raw_tibber.consumption c
                 where c._run_id = any(%s) and c.consumption_kwh is not null
-                group by c.interval_start_utc, c.resolution order by 1""", (backfill_runs,))
+                group by c.interval_start_utc order by 1""", (backfill_runs,))
             backfilled = cur.fetchall()
             # Grid hours the scheduled SMARD and CAISO runs loaded -> carbon intensity rows in the marts.
             cur.execute("""
@@ -247,7 +248,7 @@ def test_asset_events_trigger_transform_into_marts(live_airflow: LiveAirflow, sc
     print(f"marts: backfilled household hours {backfilled}; grid hours (dag, loaded, in marts) {grid}", flush=True)
     assert len(backfilled) >= 3, f"the backfill's 3 hourly intervals landed {len(backfilled)} hours: {backfilled}"
     for hour, homes, consumption_rows, emission_households in backfilled:
-        assert consumption_rows == homes, f"{hour}: {homes} homes loaded, {consumption_rows} rows in the mart"
+        assert consumption_rows == homes, f"{hour}: {homes} homes loaded, {consumption_rows} in the mart"
         assert emission_households == homes, f"{hour}: {homes} homes loaded, {emission_households} in emissions"
     assert {row[0] for row in grid} == {"smard_ingest", "caiso_ingest"}, grid
     for dag_id, loaded, in_marts in grid:
