@@ -13,6 +13,9 @@ export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}"
+# At most 8 task processes at once (Airflow's default, 32, starved a 2-core machine: task processes timed out
+# importing DAG files). Raise it with the cores you have.
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-8}"
 # Airflow's metadata in Postgres, in a database of its own on the warehouse server (`make` creates it):
 # SQLite's single writer lock killed the scheduler ("database is locked"). `make demo` uses another database
 # (airflow_demo) and home, so the demo and `make airflow` can run side by side.

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from gridcarbon.bootstrap import ensure_metadata_database
+
 COMPONENTS: tuple[str, ...] = ("api-server", "scheduler", "dag-processor", "triggerer")
 DEFAULT_PORT = 8080
 
@@ -42,51 +44,6 @@ DEFAULT_PORT = 8080
 def venv_bin() -> Path:
     """The ``bin`` directory of the interpreter running this (not resolved: a venv's python is a symlink)."""
     return Path(sys.executable).parent
-
-
-def ensure_metadata_database(sql_alchemy_conn: str) -> str | None:
-    """Create the Postgres database named in a SQLAlchemy URL if it does not exist (connecting to the same
-    server's ``postgres`` database). Returns the name created, or None (exists already, or not Postgres)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(sql_alchemy_conn)
-    if not url.drivername.startswith("postgres") or not url.database:
-        return None
-    import psycopg2
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(host=url.host or None, port=url.port or None, user=url.username or None,
-                            password=url.password or None, dbname="postgres", connect_timeout=10)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
-            if cur.fetchone():
-                return None
-            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(url.database)))
-            return url.database
-    finally:
-        conn.close()
-
-
-def drop_metadata_database(sql_alchemy_conn: str) -> None:
-    """Drop the Postgres database of a SQLAlchemy URL (used by tests for their throwaway metadata database)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(sql_alchemy_conn)
-    if not url.drivername.startswith("postgres") or not url.database:
-        return
-    import psycopg2
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(host=url.host or None, port=url.port or None, user=url.username or None,
-                            password=url.password or None, dbname="postgres", connect_timeout=10)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(url.database)))
-    finally:
-        conn.close()
 
 
 def _shared_secret(home: Path, name: str) -> str:

@@ -319,40 +319,63 @@ def create_database(name: str) -> None:
     conn.close()
 
 
+def _metadata_server(sqlalchemy_url: str) -> tuple[object, str] | None:
+    """(an autocommit connection to the server's ``postgres`` database, the database name) for a Postgres
+    SQLAlchemy URL; None for SQLite and other backends."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    url = make_url(sqlalchemy_url)
+    if not url.drivername.startswith("postgres"):
+        return None
+    if not url.database:
+        raise ValueError("the metadata database URL names no database")
+    conn = psycopg2.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+                            password=url.password or None, dbname="postgres", connect_timeout=10)
+    conn.autocommit = True
+    return conn, url.database
+
+
 def ensure_metadata_database(sqlalchemy_url: str) -> str | None:
-    """Create Airflow's metadata database named in ``sqlalchemy_url`` if it is missing (Postgres URLs only;
-    a SQLite URL needs nothing). Returns the database name, or None for SQLite.
+    """Create Airflow's metadata database named in ``sqlalchemy_url`` if it is missing (Postgres URLs only; a
+    SQLite URL needs nothing). Returns the name when it was created now, else None.
 
     Airflow's metadata lives in Postgres by default (``scripts/env.sh``: database ``airflow`` on the warehouse
     server), because SQLite's single writer lock killed the scheduler and DAG processor under LocalExecutor
-    ("database is locked").
+    ("database is locked"). Only its owner (the URL's user) may connect: not bi_reader, not the warehouse roles.
     """
-    from urllib.parse import unquote, urlsplit
-
-    import psycopg2
     from psycopg2 import sql
 
-    parts = urlsplit(sqlalchemy_url)
-    if not parts.scheme.startswith("postgres"):
+    server = _metadata_server(sqlalchemy_url)
+    if server is None:
         return None
-    name = unquote(parts.path.lstrip("/"))
-    if not name:
-        raise ValueError("the metadata database URL names no database")
-    conn = psycopg2.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-                            user=unquote(parts.username or "postgres"),
-                            password=unquote(parts.password) if parts.password else None,
-                            dbname="postgres", connect_timeout=5)
-    conn.autocommit = True
+    conn, name = server
+    created = None
     try:
-        with conn.cursor() as cur:
+        with conn.cursor() as cur:  # type: ignore[attr-defined]
             cur.execute("select 1 from pg_database where datname = %s", (name,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-            # Only its owner (the URL's user) connects: not bi_reader, not the warehouse roles.
+                created = name
             cur.execute(sql.SQL("revoke connect, temporary on database {} from public").format(sql.Identifier(name)))
     finally:
-        conn.close()
-    return name
+        conn.close()  # type: ignore[attr-defined]
+    return created
+
+
+def drop_metadata_database(sqlalchemy_url: str) -> None:
+    """Drop the Postgres database of a SQLAlchemy URL (the tests' throwaway metadata databases)."""
+    from psycopg2 import sql
+
+    server = _metadata_server(sqlalchemy_url)
+    if server is None:
+        return
+    conn, name = server
+    try:
+        with conn.cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    finally:
+        conn.close()  # type: ignore[attr-defined]
 
 
 def _hide_view_sql(name: str) -> None:
@@ -404,8 +427,8 @@ def main(argv: list[str]) -> int:
         return 0
     if cmd == "metadata":
         url = argv[1] if len(argv) > 1 else os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-        name = ensure_metadata_database(url)
-        print(f"# Airflow metadata database: {name or 'SQLite'}", file=sys.stderr)
+        created = ensure_metadata_database(url)
+        print(f"# Airflow metadata database ready{f' (created {created})' if created else ''}", file=sys.stderr)
         return 0
     if cmd == "drop":
         drop_database(argv[1])

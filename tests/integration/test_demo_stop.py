@@ -8,38 +8,17 @@ the terminal.
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.process_output import OutputReader
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _read_until(proc: subprocess.Popen[str], marker: str, seconds: float) -> str:
-    """The demo's output up to the first line containing ``marker`` (bounded wait)."""
-    out = []
-    selector = selectors.DefaultSelector()
-    assert proc.stdout is not None
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=1):
-            if proc.poll() is not None:
-                break
-            continue
-        line = proc.stdout.readline()
-        if not line:
-            break
-        out.append(line)
-        if marker in line:
-            return "".join(out)
-    pytest.fail(f"the demo never printed {marker!r} within {seconds:.0f}s; output:\n{''.join(out)}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -50,16 +29,16 @@ def test_demo_stops_with_everything_it_started(signum: int, warehouse_db: str, a
     env.pop("GRIDCARBON_DEMO_WORKER", None)
     proc = subprocess.Popen([sys.executable, "-m", "gridcarbon.demo", "--start", "2025-03-01", "--end", "2025-03-02"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    reader = OutputReader(proc)
     try:
-        before = _read_until(proc, "▶ ", 240)  # the first extraction DAG is running
+        reader.until("▶ ", 240)  # the first extraction DAG is running
         started = psutil.Process(proc.pid).children(recursive=True)
-        assert started, f"the demo runs its work in a child process; output:\n{before}"
+        assert started, f"the demo runs its work in a child process; output:\n{reader.text}"
         proc.send_signal(signum)
-        rest, _ = proc.communicate(timeout=60)
+        output = reader.rest(60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    output = before + rest
     assert proc.returncode == 128 + signum, output
     assert "demo stopped" in output, output
     alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

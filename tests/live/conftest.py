@@ -32,7 +32,8 @@ from typing import Any
 import pytest
 import requests
 
-from gridcarbon.airflow_local import AirflowStack, drop_metadata_database
+from gridcarbon.airflow_local import AirflowStack
+from gridcarbon.bootstrap import drop_metadata_database
 
 REPO = Path(__file__).resolve().parents[2]
 # Sources the live tests do not load: their freshness checks would fail every transform_warehouse run.
