@@ -376,6 +376,28 @@ def test_rows_built_with_other_household_settings_are_recomputed(built: tuple[An
     assert query(conn, emissions_sql, (hid,)) == before
 
 
+def test_backfilled_intervals_older_than_the_lookback_reach_the_marts(built: tuple[Any, Path, str]) -> None:
+    """A backfill loads history after newer intervals were processed. The user saw the backfill runs succeed and
+    the marts never show those intervals (the incremental predicate only looked back from the newest row). Here
+    the intervals before September 2025 are missing from both facts, as if their raw rows had just landed; an
+    incremental run (no full refresh) builds them, identical to the full build."""
+    conn, work, database = built
+    facts = {
+        "fct_household_emissions": "select household_id, interval_start_utc, resolution, model, scope, emissions_kg,"
+                                   " status from marts.fct_household_emissions order by 1, 2, 3, 4, 5",
+        "fct_grid_carbon_intensity": "select region, interval_start_utc, resolution, scope, "
+                                     "average_intensity_g_per_kwh, status from marts.fct_grid_carbon_intensity "
+                                     "order by 1, 2, 3, 4",
+    }
+    before = {name: query(conn, sql) for name, sql in facts.items()}
+    with conn.cursor() as cur:
+        for name in facts:
+            cur.execute(f"delete from marts.{name} where interval_start_utc < '2025-09-01T00:00Z'")
+            assert cur.rowcount > 0, f"the fixture has no {name} rows older than the look-back"
+    run_dbt(["build", "--select", *ATTRIBUTION_SELECTION], work, database)  # incremental, no full refresh
+    assert {name: query(conn, sql) for name, sql in facts.items()} == before
+
+
 def test_late_data_is_picked_up_by_the_incremental_lookback(built: tuple[Any, Path, str]) -> None:
     """DOMAIN §4.1: consumption newer than SMARD is PENDING; once SMARD publishes, an incremental run (no full
     refresh) re-evaluates the interval inside the look-back window. Runs last: it adds rows."""

@@ -67,6 +67,23 @@
     )
 {%- endmacro %}
 
+{#
+    Incremental predicate: rows of `relation_alias` (the model's input) whose key has no row in {{ this }} yet.
+    A backfill loads intervals older than the look-back window after newer ones were processed (the UI's
+    backfill dialog, `airflow backfill create`, a manual run with a window conf): without this they never
+    reached the incremental marts. Revisions of intervals already processed still follow the look-back.
+#}
+{% macro missing_from_this(relation_alias, key_columns) -%}
+    not exists (
+        select 1
+        from {{ this }} as processed
+        where
+            {%- for column in key_columns %}
+            processed.{{ column }} = {{ relation_alias }}.{{ column }}{{ " and" if not loop.last }}
+            {%- endfor %}
+    )
+{%- endmacro %}
+
 {# var('german_control_areas') as a SQL list: ('50Hertz', 'Amprion', 'TenneT', 'TransnetBW') #}
 {% macro german_control_areas_sql() -%}
     ('{{ var("german_control_areas", ["50Hertz", "Amprion", "TenneT", "TransnetBW"]) | join("', '") }}')

@@ -8,11 +8,14 @@
 }}
 -- Grid carbon intensity per region (SMARD DE + control areas, EIA BAs, ISOs), interval, resolution and scope:
 -- attribution models 1-3 (DOMAIN §3.1-§3.3) with status and flags (§4). Incremental: each run re-evaluates the
--- last var('incremental_lookback_days') days before the current maximum (pending and revised data).
+-- last var('incremental_lookback_days') days before the current maximum (pending and revised data), plus
+-- intervals not processed yet however old (a backfill; macro missing_from_this).
 with grid_intensity as (
-    select * from {{ ref('int_grid_intensity') }}
+    select * from {{ ref('int_grid_intensity') }} as intensity
     {%- if is_incremental() %}
-        where {{ attribution_lookback_predicate('interval_start_utc') }}
+        where
+            {{ attribution_lookback_predicate('interval_start_utc') }}
+            or {{ missing_from_this('intensity', ['region', 'interval_start_utc', 'resolution']) }}
     {%- endif %}
 )
 

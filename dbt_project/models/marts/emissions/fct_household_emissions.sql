@@ -9,14 +9,16 @@
 -- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,
 -- split into EV and household parts with the same intensity; rd_* = "of which caused by redispatch"
 -- (locality only). Incremental with the look-back of var('incremental_lookback_days'), plus every interval of
--- a household whose settings changed (macro households_with_changed_settings).
+-- a household whose settings changed (macro households_with_changed_settings), plus intervals not processed
+-- yet however old (a backfill; macro missing_from_this).
 -- depends_on: {{ ref('int_households_configured') }}
 with household_intensity as (
-    select * from {{ ref('int_household_intensity_matched') }}
+    select * from {{ ref('int_household_intensity_matched') }} as matched
     {%- if is_incremental() %}
         where
             {{ attribution_lookback_predicate('interval_start_utc') }}
             or {{ households_with_changed_settings('household_id') }}
+            or {{ missing_from_this('matched', ['household_id', 'interval_start_utc', 'resolution']) }}
     {%- endif %}
 )
 
