@@ -13,12 +13,12 @@
 -- yet however old (a backfill; macro missing_from_this).
 -- depends_on: {{ ref('int_households_configured') }}
 with household_intensity as (
-    select * from {{ ref('int_household_intensity_matched') }} as matched
+    select * from {{ ref('int_household_intensity_matched') }} as intensity_matched
     {%- if is_incremental() %}
         where
             {{ attribution_lookback_predicate('interval_start_utc') }}
             or {{ households_with_changed_settings('household_id') }}
-            or {{ missing_from_this('matched', ['household_id', 'interval_start_utc', 'resolution']) }}
+            or {{ missing_from_this('intensity_matched', ['household_id', 'interval_start_utc', 'resolution']) }}
     {%- endif %}
 )
 
