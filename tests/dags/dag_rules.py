@@ -95,6 +95,8 @@ def parse_time_problems(paths: list[str]) -> dict[str, list[str]]:
     out = subprocess.run(
         [sys.executable, "-c", PARSE_PROBE, ",".join(PARSE_TIME_FORBIDDEN_MODULES), *paths],
         capture_output=True, text=True, check=True,
-        env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+        # Airflow imports the metadata database's driver at start-up (psycopg2 for Postgres); the probe judges
+        # the DAG file's own imports, so its Airflow uses an in-memory SQLite it never touches.
+        env={**os.environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "sqlite://"},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
