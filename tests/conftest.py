@@ -49,6 +49,20 @@ def fixture_path(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _registered_secrets_stay_in_their_test() -> Iterator[None]:
+    """Secrets registered for masking are process-wide (as they should be in a task). A test that registers
+    e.g. "invalid" as a password must not mask the word in another test's error messages."""
+    from gridcarbon import http
+
+    saved = (set(http._secrets), http._secrets_re)
+    yield
+    with http._secrets_lock:
+        http._secrets.clear()
+        http._secrets.update(saved[0])
+        http._secrets_re = saved[1]
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> tuple[str, str, str]:
     from gridcarbon.bootstrap import find_server

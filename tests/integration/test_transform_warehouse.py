@@ -1,5 +1,5 @@
-"""transform_warehouse end to end through Airflow's own code path: ``dag.test()`` in a fresh Airflow home (a
-migrated sqlite metadata database), Cosmos running dbt from its own virtualenv against a test warehouse.
+"""transform_warehouse end to end through Airflow's own code path: ``dag.test()`` in a fresh Airflow home (on the
+session's Postgres metadata database), Cosmos running dbt from its own virtualenv against a test warehouse.
 
 1. the small dbt project of ``tests/dags/test_transform_warehouse.py`` (source freshness, seed, snapshot,
    models, tests, docs): proves the mechanism whatever state the real project is in (one ``dbt build`` in the
@@ -50,12 +50,12 @@ print("RESULT " + json.dumps({"state": str(run.state), "tasks": states}))
 
 
 @pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A throwaway Airflow home with a migrated sqlite metadata database."""
+def airflow_home(tmp_path_factory: pytest.TempPathFactory, airflow_db: Path) -> dict[str, str]:
+    """A throwaway Airflow home on the session's migrated Postgres metadata database."""
     home = tmp_path_factory.mktemp("airflow_home")
     env = {
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAG_FILE.parent),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
@@ -64,8 +64,6 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "SCARF_NO_ANALYTICS": "true",
         "DO_NOT_TRACK": "true",
     }
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env={**os.environ, **env}, check=True,
-                   capture_output=True)
     return env
 
 
@@ -286,6 +284,9 @@ def test_a_failing_test_shows_on_its_own_model(airflow_home: dict[str, str], war
     parse_manifest(project)
     with admin_conn.cursor() as cur:
         cur.execute("""
+            -- the module's database: the other mini-project test built these too
+            drop schema if exists raw_mini cascade;
+            drop schema if exists mini cascade;
             create schema raw_mini;
             create table raw_mini.readings (reading_id int primary key, fuel text, kwh numeric,
                                             _loaded_at timestamptz not null default now());

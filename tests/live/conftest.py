@@ -207,7 +207,8 @@ def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator
     }
     pid = os.getpid()
     home = Path(tempfile.mkdtemp(prefix="gridcarbon-live-airflow-"))
-    metadata_url = f"postgresql+psycopg2://{user}@{host}:{port}/airflow_test_{pid}"
+    # its own metadata database: the session's airflow_test_<pid> holds the dag.test() runs of other modules
+    metadata_url = f"postgresql+psycopg2://{user}@{host}:{port}/airflow_live_{pid}"
     warehouse_db = f"gridcarbon_live_{pid}"
     create_database(warehouse_db)
     warehouse_dsn = f"postgresql://gridcarbon_loader@{host}:{port}/{warehouse_db}"
@@ -226,7 +227,7 @@ def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator
             live.print_log_tails(60)
             raise
         say(f"Airflow up at {live.base_url} after {time.monotonic() - began:.0f} s "
-            f"(metadata airflow_test_{pid}, warehouse {warehouse_db}, home {home})")
+            f"(metadata airflow_live_{pid}, warehouse {warehouse_db}, home {home})")
         yield live
     finally:
         stack.stop()
