@@ -66,3 +66,16 @@ class LoadError(SourceError):
         end: datetime | None = None,
     ) -> None:
         super().__init__(message, source=source, url=url, start=start, end=end)
+
+
+class IncompleteAnswerError(LoadError):
+    """The answer would delete or blank values that were published before (an empty, cut-short or all-NULL
+    answer for a window already loaded). Nothing is changed; Airflow's task retries ask again. ``expected`` and
+    ``received`` count the published intervals (or hours) stored and answered."""
+
+    def __init__(self, message: str, *, source: str = "warehouse", url: str | None = None,
+                 start: datetime | None = None, end: datetime | None = None, expected: int = 0,
+                 received: int = 0) -> None:
+        super().__init__(message, source=source, url=url, start=start, end=end)
+        self.expected = expected
+        self.received = received

@@ -13,6 +13,15 @@ the fresh rows straight into the table. That gives:
 Rows are validated before the transaction starts: every row must lie in the declared scope and window, and no
 two rows may share a primary key. A violation raises ``LoadError`` and writes nothing.
 
+A load never shrinks published data without saying so. A table that declares ``Completeness`` names its value
+columns and what one series is; inside the transaction, before anything is deleted, the stored coverage of the
+window (every series and interval, or hour, that holds a published value) is compared with the answer. An
+answer that would delete or NULL a published value (an empty or cut-short answer, a file that stops at noon,
+values that came back all NULL) raises ``IncompleteAnswerError`` naming source, URL, window, expected vs
+received and the first missing intervals, and changes nothing: the stored values stay, the task fails, and
+Airflow's retries ask again. A source that documents withdrawing rows (``withdraws=True``) may shrink; only an
+empty answer over stored rows is refused there.
+
 Errors keep their cause: a database error during the load (a terminated backend, a duplicate key written by
 a concurrent load of the same window) raises ``LoadError`` naming source, URL (when the caller gives it),
 window, table and scope, with the database error as ``__cause__``; a failing rollback on a dead connection
@@ -32,7 +41,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from gridcarbon.errors import LoadError
+from gridcarbon.errors import IncompleteAnswerError, LoadError
 from gridcarbon.intervals import Window
 
 log = logging.getLogger(__name__)
@@ -55,6 +64,24 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Completeness:
+    """What a complete answer keeps: every (series, interval) of the window that holds a published value.
+
+    ``series``: columns that tell series apart inside one load scope (besides the scope's own columns).
+    ``values``: the value columns; a row is *published* when any of them is not NULL.
+    ``bucket``: ``"hour"`` compares coverage by UTC hour, so an answer at another resolution (four quarter-hours
+    for an hour) covers the same hour; ``None`` compares exact interval starts.
+    ``withdraws``: the source documents that it withdraws or re-keys rows (corrected redispatch measures, plants
+    leaving a list); then only an empty answer over stored rows is refused.
+    """
+
+    series: tuple[str, ...]
+    values: tuple[str, ...]
+    bucket: str | None = None
+    withdraws: bool = False
+
+
+@dataclass(frozen=True)
 class RawTable:
     schema: str
     name: str
@@ -62,6 +89,7 @@ class RawTable:
     primary_key: tuple[str, ...]
     description: str = ""
     with_load_metadata: bool = True
+    completeness: Completeness | None = None
 
     @property
     def qualified(self) -> str:
@@ -283,6 +311,9 @@ def replace_window(
     try:
         with conn.cursor() as cur:
             cur.execute("select pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", (table.qualified, lock_key))
+            if table.completeness is not None:
+                _refuse_shrinking(cur, table, table.completeness, materialised, where, params, time_column,
+                                  scope, where_)
             cur.execute(delete_sql, params)
             deleted = cur.rowcount
             if _after_delete is not None:
@@ -301,6 +332,86 @@ def replace_window(
     log.info("%s: replaced %d rows by %d rows (scope %s, window %s)", table.qualified, deleted,
              len(materialised), scope or "all", window)
     return LoadResult(table=table.qualified, deleted=deleted, inserted=len(materialised))
+
+
+_BUCKET_UNITS = ("hour",)
+_SHOWN_MISSING = 5
+
+
+def _bucket(ts: datetime, unit: str | None) -> datetime:
+    ts = ts.astimezone(UTC)
+    return ts.replace(minute=0, second=0, microsecond=0) if unit == "hour" else ts
+
+
+def _refuse_shrinking(
+    cur: Any,
+    table: RawTable,
+    rule: Completeness,
+    rows: list[Sequence[Any]],
+    where: list[str],
+    params: list[Any],
+    time_column: str | None,
+    scope: Mapping[str, Any],
+    where_: Mapping[str, Any],
+) -> None:
+    """Raise ``IncompleteAnswerError`` when ``rows`` would delete or NULL a published value of the window.
+
+    Runs under the load's advisory lock, before the DELETE, so the comparison sees what the DELETE would remove.
+    """
+    if rule.bucket not in (None, *_BUCKET_UNITS):
+        raise ValueError(f"{table.qualified}: unknown completeness bucket {rule.bucket!r}")
+    published = " or ".join(f"{v} is not null" for v in rule.values)
+    keys = list(rule.series)
+    if time_column is not None:
+        keys.append(f"date_trunc('hour', {time_column} at time zone 'UTC') at time zone 'UTC'"
+                    if rule.bucket == "hour" else time_column)
+    select_keys = ", ".join(keys) if keys else "true"
+    conditions = [*where, f"({published})"]
+    cur.execute(f"select distinct {select_keys} from {table.qualified} where {' and '.join(conditions)}", params)
+    stored = {tuple(r) for r in cur.fetchall()}
+    if not stored:
+        return
+    idx = {n: i for i, n in enumerate(table.column_names)}
+    value_idx = [idx[v] for v in rule.values]
+    series_idx = [idx[c] for c in rule.series]
+    received: set[tuple[Any, ...]] = set()
+    for row in rows:
+        if all(row[i] is None for i in value_idx):
+            continue
+        key = tuple(row[i] for i in series_idx)
+        if time_column is not None:
+            key += (_bucket(row[idx[time_column]], rule.bucket),)
+        elif not keys:
+            key = (True,)
+        received.add(key)
+    if time_column is not None:
+        stored = {(*k[:-1], _bucket(k[-1], rule.bucket)) for k in stored}
+    missing = stored - received
+    if rule.withdraws:
+        if received:
+            return
+        missing = stored
+    if not missing:
+        return
+    unit = "hour" if rule.bucket == "hour" else ("interval" if time_column else "row")
+    shown = ", ".join(_describe_key(k, rule.series, time_column) for k in sorted(missing, key=repr)[:_SHOWN_MISSING])
+    more = f" and {len(missing) - _SHOWN_MISSING} more" if len(missing) > _SHOWN_MISSING else ""
+    raise IncompleteAnswerError(
+        f"{table.qualified} scope {dict(scope) or 'all'}: the answer would delete or blank {len(missing)} of "
+        f"{len(stored)} published {unit}(s) (expected {len(stored)}, received {len(received)} with values; "
+        f"missing: {shown}{more}). Nothing was changed; the stored values stay. An empty, cut-short or "
+        f"not-yet-published answer is retried by Airflow; if the source really withdrew these values, delete "
+        f"them in {table.qualified} by hand and rerun",
+        source=where_["source"], url=where_["url"], start=where_["start"], end=where_["end"],
+        expected=len(stored), received=len(received),
+    )
+
+
+def _describe_key(key: tuple[Any, ...], series: Sequence[str], time_column: str | None) -> str:
+    parts = [f"{name}={value}" for name, value in zip(series, key, strict=False)]
+    if time_column is not None:
+        parts.append(key[-1].isoformat())
+    return "/".join(parts) or "all rows"
 
 
 def rollback_quietly(conn: Any) -> None:

@@ -5,6 +5,7 @@ or their API key readable by every analyst with access to raw_eia."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -63,18 +64,22 @@ def test_load_rerun_identical_and_no_key(warehouse_db: str, admin_conn: object, 
 
 
 def test_one_transaction_per_route(warehouse_db: str, admin_conn: object, replay_connections: object) -> None:
-    """If the second BA's rows cannot be loaded (a duplicate key), the first BA's already replaced rows are
-    rolled back too: the table is exactly as before."""
+    """If the second BA's rows cannot be loaded (a duplicate key), the first BA's already replaced rows (a
+    complete, revised answer for CISO) are rolled back too: the table is exactly as before."""
     _run_all("base")
     before = _checksum(admin_conn, "raw_eia.fuel_type_data")
     hours = eia.hours_of(WINDOW)
     start = hours.start
-    good = eia.FuelTypeRecord("CISO", "NG", start, Decimal("1"), "x", "Natural Gas", "megawatthours")
+    route = eia.ROUTES["fuel-type-data"]
+    with build_session() as session:
+        fetched = eia.fetch_route(session, resolve_endpoint("eia", eia.DEFAULT_BASE_URL), route, hours, BAS)
+    revised = [dataclasses.replace(r, value_mwh=(r.value_mwh or 0) + 1) for r in fetched if r.respondent == "CISO"]
+    assert revised
     dup = eia.FuelTypeRecord("PJM", "NG", start, Decimal("2"), "x", "Natural Gas", "megawatthours")
     conn = connect()
     try:
         with pytest.raises(LoadError, match="duplicate"):
-            eia.load_route(conn, eia.ROUTES["fuel-type-data"], [good, dup, dup], BAS, hours, LoadMeta(window=hours))
+            eia.load_route(conn, route, [*revised, dup, dup], BAS, hours, LoadMeta(window=hours))
     finally:
         conn.close()
     assert _checksum(admin_conn, "raw_eia.fuel_type_data") == before

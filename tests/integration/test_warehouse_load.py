@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gridcarbon.errors import IncompleteAnswerError
 from gridcarbon.intervals import Window
 from gridcarbon.sources.smard import CHART_VALUES
 from gridcarbon.warehouse import LoadError, LoadMeta, connect, replace_window
@@ -98,13 +99,20 @@ def test_overlapping_windows_newer_load_wins_inside_its_window(conn: Any, admin_
 
 
 def test_scope_isolates_series(conn: Any, admin_conn: Any) -> None:
-    """Replacing one series' window never touches another series in the same window."""
+    """Replacing one series' window never touches another series in the same window; an empty answer for a
+    window already loaded is refused (IncompleteAnswerError), and both series stay as they were."""
     window = Window(T0, T0 + timedelta(hours=2))
     _load(conn, "T_scope_a", window, _rows("T_scope_a", T0, 2))
     _load(conn, "T_scope_b", window, _rows("T_scope_b", T0, 2, base=7.0))
-    _load(conn, "T_scope_a", window, [])
-    assert _values(admin_conn, "T_scope_a") == {}
-    assert len(_values(admin_conn, "T_scope_b")) == 8
+    b_before = _checksum(admin_conn, "T_scope_b")
+    _load(conn, "T_scope_a", window, _rows("T_scope_a", T0, 2, base=3.0))
+    assert float(_values(admin_conn, "T_scope_a")[T0]) == 3.0
+    assert _checksum(admin_conn, "T_scope_b") == b_before
+    a_before = _checksum(admin_conn, "T_scope_a")
+    with pytest.raises(IncompleteAnswerError, match="8 of 8 published"):
+        _load(conn, "T_scope_a", window, [])
+    assert _checksum(admin_conn, "T_scope_a") == a_before
+    assert _checksum(admin_conn, "T_scope_b") == b_before
 
 
 def test_failure_between_delete_and_copy_keeps_previous_state(conn: Any, admin_conn: Any) -> None:

@@ -38,6 +38,7 @@ from gridcarbon.sources.iso_common import (
     local_sequence_to_utc,
     skip_if_not_served,
 )
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, unique_generation
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,10 @@ def parse_baltwg(text: str, *, url: str | None = None, start: datetime | None = 
         if not any(cell for _, cell in cells):
             continue  # padding row
         try:
+            if len(row) <= columns[-1][0]:  # a row that lost cells would store NULL for published values
+                raise ValueError(f"{len(row) - 1} values for the {len(header) - 1} columns {header[1:]}")
             walls.append(datetime.strptime(row[0].strip(), "%m/%d/%Y %H:%M"))
-            values.append([(name, float(cell) if cell else None) for name, cell in cells])
+            values.append([(name, finite_number(float(cell), field=name) if cell else None) for name, cell in cells])
         except ValueError as exc:
             raise MalformedPayloadError(f"baltwg.txt row {row!r}: {exc}", source=SOURCE, url=url,
                                         start=start, end=end) from None
@@ -84,7 +87,10 @@ def parse_baltwg(text: str, *, url: str | None = None, start: datetime | None = 
             log.warning("bpa: dropping a row at a non-existent local time (spring DST)")
             continue
         records += [GenerationRecord(ISO, name, ts, 5, value) for name, value in row_values]
-    return records
+    try:
+        return unique_generation(records)  # a time row twice: same values collapse, else error
+    except SchemaDriftError as exc:
+        raise MalformedPayloadError(f"baltwg.txt: {exc}", source=SOURCE, url=url, start=start, end=end) from None
 
 
 def served_window(window: Window, now: datetime | None = None) -> Window:

@@ -22,6 +22,11 @@ Two public files, no key:
 Decision on history: both files hold long history, so the DAG catches up from ``CAISO_START``; a window
 before ``CAISO_OLDEST_DAY`` (default 2010-04-20, the legacy report's first day) ends as a skip, not a failure.
 
+Schema drift is an error (``validation``): a fuelsource.csv without one of ``FUELSOURCE_COLUMNS`` (compared
+case-insensitively; a new column is stored under its own label) or a Daily Renewables Watch report without one of
+``DRW_REQUIRED_COLUMNS`` fails naming expected and found columns; so does a row with fewer values than columns, a
+``NaN``/``inf``/absurd number, and a time row (or hour) repeated with different values (an exact repeat collapses).
+
 OASIS is not used for the fuel mix; ``raise_for_oasis_error`` turns OASIS' HTTP-200 ``INVALID_REQUEST.xml.zip``
 answer into a ``SourceError`` for any caller.
 """
@@ -47,6 +52,13 @@ from gridcarbon.sources.iso_common import (
     local_sequence_to_utc,
     skip_if_not_served,
 )
+from gridcarbon.sources.validation import (
+    SchemaDriftError,
+    finite_number,
+    require_columns,
+    show,
+    unique_generation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +69,11 @@ DRW_DEFAULT_BASE_URL = "http://content.caiso.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 DRW_DROPPED_LABELS = frozenset({"RENEWABLES"})
 FUELSOURCE_FIRST_COLUMN = "Time"
+FUELSOURCE_COLUMNS = ("Solar", "Wind", "Geothermal", "Biomass", "Biogas", "Small hydro", "Coal", "Nuclear",
+                      "Natural Gas", "Large Hydro", "Batteries", "Imports", "Other")
+# Stable since the report's first days (solar came as SOLAR, later as SOLAR PV + SOLAR THERMAL: one SOLAR* column)
+DRW_REQUIRED_COLUMNS = ("GEOTHERMAL", "BIOMASS", "BIOGAS", "SMALL HYDRO", "WIND TOTAL", "RENEWABLES", "NUCLEAR",
+                        "THERMAL", "IMPORTS", "HYDRO")
 
 
 def outlook_first_day() -> date:
@@ -108,6 +125,10 @@ def parse_fuelsource_csv(text: str, day: date, *, url: str | None = None) -> lis
         if len(row) - 1 > len(labels):
             raise MalformedPayloadError(f"fuelsource.csv row {row[0]} has {len(row) - 1} values for "
                                         f"{len(labels)} columns", source=SOURCE, url=url, start=start, end=end)
+        if len(row) - 1 < len(labels) and any(c.strip() for c in row[1:]):
+            raise MalformedPayloadError(f"fuelsource.csv row {row[0]} has {len(row) - 1} values for the "
+                                        f"{len(labels)} columns {labels} (a lost cell would be stored as NULL)",
+                                        source=SOURCE, url=url, start=start, end=end)
         for label, cell in zip(labels, row[1:], strict=False):
             cell = cell.strip()
             if cell == "":
@@ -116,8 +137,18 @@ def parse_fuelsource_csv(text: str, day: date, *, url: str | None = None) -> lis
             if value is None:
                 raise MalformedPayloadError(f"fuelsource.csv {label} at {row[0]} is not a number: {cell!r}",
                                             source=SOURCE, url=url, start=start, end=end)
+            try:
+                finite_number(value, field=f"fuelsource.csv {label} at {row[0]}")
+            except SchemaDriftError as exc:
+                raise MalformedPayloadError(f"{exc} (sent as {cell!r})", source=SOURCE, url=url, start=start,
+                                            end=end) from None
             records.append(GenerationRecord(ISO, label, ts, 5, value))
-    return records
+    try:
+        require_columns(labels, FUELSOURCE_COLUMNS, what="header", ignore_case=True)
+        return unique_generation(records)  # a time row twice: same MW collapses, different MW is an error
+    except SchemaDriftError as exc:
+        raise MalformedPayloadError(f"fuelsource.csv: {exc}", source=SOURCE, url=url, start=start,
+                                    end=end) from None
 
 
 # ---------------------------------------------------------------------------- Daily Renewables Watch
@@ -126,6 +157,7 @@ def parse_renewables_watch(text: str, day: date, *, url: str | None = None) -> l
     start, end = _day_bounds(day)
     by_hour: dict[int, dict[str, float | None]] = {}
     header: list[str] | None = None
+    found: list[str] = []
     tables = 0
     for row in csv.reader(io.StringIO(text), delimiter="\t"):
         cells = [c.strip() for c in row if c.strip()]
@@ -133,6 +165,7 @@ def parse_renewables_watch(text: str, day: date, *, url: str | None = None) -> l
             continue
         if cells[0] == "Hour":
             header = cells[1:]
+            found += header
             tables += 1
             continue
         if header is None or not re.fullmatch(r"\d{1,2}", cells[0]):
@@ -146,10 +179,28 @@ def parse_renewables_watch(text: str, day: date, *, url: str | None = None) -> l
         slot = by_hour.setdefault(hour, {})
         for label, cell in zip(header, values, strict=True):
             if label not in DRW_DROPPED_LABELS:
-                slot[label] = _number(cell)
+                value = _number(cell)  # error text (the skipped spring hour) -> NULL
+                try:
+                    finite_number(value, field=f"Daily Renewables Watch {label} at hour-ending {hour}")
+                except SchemaDriftError as exc:
+                    raise MalformedPayloadError(f"{exc} (sent as {cell!r})", source=SOURCE, url=url, start=start,
+                                                end=end) from None
+                if label in slot and slot[label] != value:
+                    raise MalformedPayloadError(
+                        f"Daily Renewables Watch {label} at hour-ending {hour} appears twice with different values: "
+                        f"{show(slot[label])} and {show(value)}", source=SOURCE, url=url, start=start, end=end)
+                slot[label] = value
     if tables == 0 or not by_hour:
         raise MalformedPayloadError("Daily Renewables Watch report has no 'Hour' table",
                                     source=SOURCE, url=url, start=start, end=end)
+    try:
+        require_columns(found, DRW_REQUIRED_COLUMNS, what="Daily Renewables Watch report")
+    except SchemaDriftError as exc:
+        raise MalformedPayloadError(str(exc), source=SOURCE, url=url, start=start, end=end) from None
+    if not any(c.startswith("SOLAR") for c in found):
+        raise MalformedPayloadError(f"Daily Renewables Watch report lost its solar column(s): expected SOLAR or "
+                                    f"SOLAR PV/SOLAR THERMAL, found {found}", source=SOURCE, url=url, start=start,
+                                    end=end)
     hours = sorted(by_hour)
     utc = local_sequence_to_utc([datetime.combine(day, time(0)) + timedelta(hours=h - 1) for h in hours], PACIFIC)
     records: list[GenerationRecord] = []

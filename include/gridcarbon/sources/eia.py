@@ -44,8 +44,10 @@ from gridcarbon.errors import MalformedPayloadError, SourceError, SourceUnavaila
 from gridcarbon.http import fetch, json_body, redact
 from gridcarbon.intervals import Window
 from gridcarbon.settings import env_int, env_list
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_keys, show, unique_by
 from gridcarbon.warehouse import (
     Column,
+    Completeness,
     LoadMeta,
     LoadResult,
     RawTable,
@@ -86,6 +88,7 @@ FUEL_TYPE_DATA = RawTable(
         Column("value_units", "text"),
     ),
     primary_key=("respondent", "fueltype", "interval_start_utc"),
+    completeness=Completeness(series=("fueltype",), values=("value_mwh",)),
     description="EIA-930 hourly net generation by balancing authority and fuel type (API v2 rto/fuel-type-data).",
 )
 REGION_DATA = RawTable(
@@ -101,6 +104,7 @@ REGION_DATA = RawTable(
         Column("value_units", "text"),
     ),
     primary_key=("respondent", "type", "interval_start_utc"),
+    completeness=Completeness(series=("type",), values=("value_mwh",)),
     description="EIA-930 hourly demand, net generation, forecast and total interchange per BA (rto/region-data).",
 )
 INTERCHANGE_DATA = RawTable(
@@ -116,6 +120,7 @@ INTERCHANGE_DATA = RawTable(
         Column("value_units", "text"),
     ),
     primary_key=("from_ba", "to_ba", "interval_start_utc"),
+    completeness=Completeness(series=("to_ba",), values=("value_mwh",)),
     description="EIA-930 hourly interchange between BAs (rto/interchange-data; positive = export from from_ba).",
 )
 TABLES = [FUEL_TYPE_DATA, REGION_DATA, INTERCHANGE_DATA]
@@ -204,9 +209,30 @@ def parse_value(raw: Any, *, url: str | None = None, window: Window | None = Non
         value = Decimal(str(raw).strip())
     except InvalidOperation:
         raise _fail(f"value {raw!r} is not a number", url, window) from None
-    if not value.is_finite():
-        raise _fail(f"value {raw!r} is not a finite number", url, window)
-    return value
+    try:
+        return finite_number(value, field="value")  # the shared rule: NaN, Infinity, |x| >= 1e9 are drift
+    except SchemaDriftError as exc:
+        raise _fail(f"{exc} (sent as {raw!r})", url, window) from None
+
+
+def _row_value(row: Mapping[str, Any], url: str | None, window: Window | None) -> Decimal | None:
+    """The row's ``value``: present and null -> None (not published); absent (renamed, e.g. ``val``) -> error."""
+    try:
+        series = row.get("respondent") or row.get("fromba")
+        require_keys(row, ("value",), what=f"row {row.get('period')!r} of {series!r}")
+    except SchemaDriftError as exc:
+        raise _fail(str(exc), url, window) from None
+    return parse_value(row["value"], url=url, window=window)
+
+
+def _unique(records: list[Any], key: Callable[[Any], tuple[Any, ...]], url: str | None,
+            window: Window | None) -> list[Any]:
+    """One answer holds each series and hour once: an exact repeat collapses, another value is an error."""
+    try:
+        return unique_by(records, key=key, value=lambda r: r.value_mwh,
+                         name=lambda k: " ".join(show(part) for part in k))
+    except SchemaDriftError as exc:
+        raise _fail(f"response.data: {exc}", url, window) from None
 
 
 def parse_period(raw: Any, *, url: str | None = None, window: Window | None = None) -> datetime:
@@ -253,51 +279,51 @@ def _text(row: Mapping[str, Any], key: str, url: str | None, window: Window | No
 
 def parse_fuel_type_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[FuelTypeRecord]:
     """One answer of ``rto/fuel-type-data`` -> records (period shifted to the interval start)."""
-    return [
+    return _unique([
         FuelTypeRecord(
             respondent=_text(r, "respondent", url, window),
             fueltype=_text(r, "fueltype", url, window),
             interval_start_utc=parse_period(r.get("period"), url=url, window=window),
-            value_mwh=parse_value(r.get("value"), url=url, window=window),
+            value_mwh=_row_value(r, url, window),
             respondent_name=r.get("respondent-name"),
             type_name=r.get("type-name"),
             value_units=r.get("value-units"),
         )
         for r in _rows(payload, url, window)
-    ]
+    ], lambda r: (r.respondent, r.fueltype, r.interval_start_utc), url, window)
 
 
 def parse_region_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[RegionRecord]:
     """One answer of ``rto/region-data`` -> records."""
-    return [
+    return _unique([
         RegionRecord(
             respondent=_text(r, "respondent", url, window),
             type=_text(r, "type", url, window),
             interval_start_utc=parse_period(r.get("period"), url=url, window=window),
-            value_mwh=parse_value(r.get("value"), url=url, window=window),
+            value_mwh=_row_value(r, url, window),
             respondent_name=r.get("respondent-name"),
             type_name=r.get("type-name"),
             value_units=r.get("value-units"),
         )
         for r in _rows(payload, url, window)
-    ]
+    ], lambda r: (r.respondent, r.type, r.interval_start_utc), url, window)
 
 
 def parse_interchange_data(payload: Any, *, url: str | None = None,
                            window: Window | None = None) -> list[InterchangeRecord]:
     """One answer of ``rto/interchange-data`` -> records."""
-    return [
+    return _unique([
         InterchangeRecord(
             from_ba=_text(r, "fromba", url, window),
             to_ba=_text(r, "toba", url, window),
             interval_start_utc=parse_period(r.get("period"), url=url, window=window),
-            value_mwh=parse_value(r.get("value"), url=url, window=window),
+            value_mwh=_row_value(r, url, window),
             from_ba_name=r.get("fromba-name"),
             to_ba_name=r.get("toba-name"),
             value_units=r.get("value-units"),
         )
         for r in _rows(payload, url, window)
-    ]
+    ], lambda r: (r.from_ba, r.to_ba, r.interval_start_utc), url, window)
 
 
 def parse_respondent_facets(payload: Any, *, url: str | None = None) -> list[str]:

@@ -38,6 +38,7 @@ from gridcarbon.sources.iso_common import (
     parse_mw,
     skip_if_not_served,
 )
+from gridcarbon.sources.validation import show
 from gridcarbon.warehouse import LoadMeta
 
 log = logging.getLogger(__name__)
@@ -113,9 +114,17 @@ def parse_fuel_mix(payload: str | bytes | Mapping[str, Any], *, url: str | None 
             except TypeError:
                 raise malformed(SOURCE, f"data[{day!r}][{raw_stamp!r}] is not an object", url, window) from None
             for label, fields in fuel_items:
+                if isinstance(fields, (Mapping, _Pairs)) and all(k != "gen" for k, _ in _items(fields)):
+                    raise malformed(SOURCE, f"data[{day!r}][{raw_stamp!r}][{label!r}] has no 'gen' field (renamed "
+                                    f"or dropped?); fields present: {sorted(k for k, _ in _items(fields))}",
+                                    url, window)
                 raw = _get(fields, "gen") if isinstance(fields, (Mapping, _Pairs)) else fields
                 value = parse_mw(raw, source=SOURCE, field="gen", url=url, window=window)
                 key = (label, start)
+                if key in latest and latest[key][0].astimezone(UTC) == stamp.astimezone(UTC) \
+                        and latest[key][1] != value:
+                    raise malformed(SOURCE, f"{label} at {stamp.isoformat()} appears twice with different values: "
+                                    f"{show(latest[key][1])} and {show(value)}", url, window)
                 if key in latest and latest[key][0] != stamp:
                     log.warning("ERCOT: %s and %s fall in the same interval %s; keeping the later", latest[key][0],
                                 stamp, start)

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from gridcarbon.errors import MalformedPayloadError, SourceUnavailableError
 from gridcarbon.intervals import Window
 from gridcarbon.settings import env_int
-from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.sources.validation import SchemaDriftError, finite_number
+from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
 
 ISOS = ("caiso", "miso", "pjm", "spp", "nyiso", "isone", "bpa", "ercot")
 
@@ -32,6 +33,7 @@ GENERATION_BY_FUEL = RawTable(
         Column("generation_mw", "numeric", "average MW over the interval; NULL = not reported"),
     ),
     primary_key=("iso", "source_label", "interval_start_utc"),
+    completeness=Completeness(series=("source_label",), values=("generation_mw",)),
     description="Generation by fuel of the US ISOs, one row per ISO, label and interval (raw, as published).",
 )
 
@@ -79,6 +81,8 @@ def load_generation(
     records: Iterable[GenerationRecord],
     window: Window,
     meta: LoadMeta | None = None,
+    *,
+    url: str | None = None,
 ) -> LoadResult:
     """Replace ``iso``'s rows whose interval starts in ``window`` by ``records``, in one transaction.
 
@@ -93,6 +97,8 @@ def load_generation(
         time_column="interval_start_utc",
         window=window,
         meta=meta or LoadMeta(window=window),
+        source=iso,
+        url=url,
     )
 
 
@@ -221,13 +227,13 @@ def fetch_and_load(
     (``fetch_records(session, endpoint, window)``), retry while the window's last interval is not published
     yet, and replace the window's rows in one transaction. The source name is also its ``iso`` key."""
     from gridcarbon.connections import resolve_endpoint
-    from gridcarbon.http import session_scope
+    from gridcarbon.http import redact, session_scope
 
     endpoint = resolve_endpoint(source, default_base_url)
     with session_scope(session) as http:
         records = fetch_records(http, endpoint, window)
     raise_if_last_interval_missing(source, records, window, step=step, now=now)
-    result = load_generation(conn, source, records, window, meta)
+    result = load_generation(conn, source, records, window, meta, url=redact(endpoint.base_url))
     return {"window": str(window), "rows": result.inserted, "replaced": result.deleted}
 
 
@@ -241,7 +247,7 @@ def malformed(source: str, message: str, url: str | None, window: Window | None)
 
 def parse_mw(raw: Any, *, source: str, field: str, url: str | None, window: Window | None) -> Decimal | None:
     """One MW value as the ISOs send it (number, or string with thousands commas): empty/None -> NULL;
-    a bool, a non-number or a non-finite value -> MalformedPayloadError."""
+    a bool, a non-number, a non-finite value or one beyond ``validation.BOUND`` -> MalformedPayloadError."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, bool):
@@ -250,6 +256,7 @@ def parse_mw(raw: Any, *, source: str, field: str, url: str | None, window: Wind
         value = Decimal(str(raw).replace(",", "").strip())
     except InvalidOperation:
         raise malformed(source, f"{field} {raw!r} is not a number", url, window) from None
-    if not value.is_finite():
-        raise malformed(source, f"{field} {raw!r} is not finite", url, window)
-    return value
+    try:
+        return finite_number(value, field=field)  # the shared rule: NaN, Infinity, |x| >= 1e9 are drift
+    except SchemaDriftError as exc:
+        raise malformed(source, f"{exc} (sent as {raw!r})", url, window) from None

@@ -29,6 +29,7 @@ from gridcarbon.sources.iso_common import (
     fetch_and_load,
     in_window,
 )
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_keys, unique_generation
 
 SOURCE = "isone"
 ISO = "isone"
@@ -61,8 +62,11 @@ def parse_genfuelmix(payload: Any, *, url: str | None = None, start: datetime | 
             if stamp.tzinfo is None:
                 raise ValueError("BeginDate without offset")
             label = str(item["FuelCategory"]).strip()
-            raw = item.get("GenMw")
-            value = None if raw in (None, "") else float(raw)
+            require_keys(item, ("GenMw",), what=f"GenFuelMix element {label!r} at {item['BeginDate']}")
+            raw = item["GenMw"]
+            value = None if raw in (None, "") else finite_number(float(raw), field="GenMw")
+        except SchemaDriftError as exc:
+            raise bad(str(exc)) from None
         except (KeyError, TypeError, ValueError) as exc:
             raise bad(f"GenFuelMix element {item!r}: {exc!r}") from None
         parsed.append((stamp.astimezone(UTC), label, value))
@@ -73,14 +77,11 @@ def parse_genfuelmix(payload: Any, *, url: str | None = None, start: datetime | 
             minutes[here] = NOMINAL_MINUTES
         else:
             minutes[here] = max(1, round((following - here).total_seconds() / 60))
-    seen: set[tuple[str, datetime]] = set()
-    records: list[GenerationRecord] = []
-    for ts, label, value in parsed:
-        if (label, ts) in seen:
-            raise bad(f"two GenMw values for {label} at {ts.isoformat()}")
-        seen.add((label, ts))
-        records.append(GenerationRecord(ISO, label, ts, minutes[ts], value))
-    return records
+    records = [GenerationRecord(ISO, label, ts, minutes[ts], value) for ts, label, value in parsed]
+    try:
+        return unique_generation(records)  # a category twice at one stamp: same MW collapses, else error
+    except SchemaDriftError as exc:
+        raise bad(f"GenMw of {exc}") from None
 
 
 def eastern_days(window: Window) -> list[date]:

@@ -35,6 +35,7 @@ from gridcarbon.sources.iso_common import (
     parse_mw,
     skip_if_not_served,
 )
+from gridcarbon.sources.validation import SchemaDriftError, require_keys, unique_generation
 from gridcarbon.warehouse import LoadMeta
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,6 @@ def parse_fuel_mix(payload: Any, *, url: str | None = None, window: Window | Non
     if not isinstance(types, list):
         raise malformed(SOURCE, "answer has no Fuel.Type list", url, window)
     records: list[GenerationRecord] = []
-    seen: set[tuple[str, datetime]] = set()
     for item in types:
         if not isinstance(item, Mapping):
             raise malformed(SOURCE, f"Fuel.Type item is not an object: {item!r}", url, window)
@@ -81,12 +81,16 @@ def parse_fuel_mix(payload: Any, *, url: str | None = None, window: Window | Non
         if not isinstance(label, str) or not label.strip():
             raise malformed(SOURCE, f"Fuel.Type item without CATEGORY: {dict(item)!r}", url, window)
         start = parse_interval_est(item.get("INTERVALEST"), url=url, window=window)
-        if (label, start) in seen:
-            raise malformed(SOURCE, f"category {label!r} appears twice for {start.isoformat()}", url, window)
-        seen.add((label, start))
+        try:
+            require_keys(item, ("ACT",), what=f"Fuel.Type item {label!r} at {start.isoformat()}")
+        except SchemaDriftError as exc:
+            raise malformed(SOURCE, str(exc), url, window) from None
         mw = parse_mw(item.get("ACT"), source=SOURCE, field="ACT", url=url, window=window)
         records.append(GenerationRecord(ISO, label.strip(), start, 5, mw))
-    return records
+    try:
+        return unique_generation(records)  # a category twice at one interval: same MW collapses, else error
+    except SchemaDriftError as exc:
+        raise malformed(SOURCE, f"Fuel.Type: {exc}", url, window) from None
 
 
 def fetch_snapshot(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:

@@ -62,7 +62,8 @@ from gridcarbon.http import fetch as http_fetch
 from gridcarbon.http import json_body
 from gridcarbon.intervals import Window
 from gridcarbon.settings import env_int, env_str, fixtures_dir
-from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.sources.validation import finite_number
+from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,9 @@ REDISPATCH_MEASURES = RawTable(
         Column("primary_energy_class", "text", "PRIMAERENERGIEART (Konventionell/Erneuerbar/Sonstiges)"),
     ),
     primary_key=("measure_id",),
+    # Measures are corrected upstream (a corrected measure gets another natural key, so another measure_id):
+    # a smaller answer may replace a larger one; only an empty answer over stored measures is refused.
+    completeness=Completeness(series=(), values=("total_mwh", "mean_mw"), withdraws=True),
     description="Redispatch measures published on netztransparenz.de, one row per published row.",
 )
 
@@ -111,6 +115,8 @@ POWER_PLANTS = RawTable(
         Column("status", "text", "operating, shutdown, reserve, ..."),
     ),
     primary_key=("plant_key",),
+    # Plants leave the list; an empty list over a stored one is refused.
+    completeness=Completeness(series=(), values=("name", "energy_source"), withdraws=True),
     description="German conventional power plants (Open Power System Data), for mapping redispatched plants.",
 )
 
@@ -241,7 +247,8 @@ def parse_redispatch_csv(
     """The redispatch CSV (web download or data-service answer) -> one record per published row.
 
     Raises ``MalformedPayloadError`` (naming source, URL, interval and the line) on a missing column, an
-    unparseable date, number or direction.
+    unparseable date, number or direction, or a non-finite or absurd number (``NaN``, ``inf``, ``1e300``:
+    ``validation.finite_number``). Rows sharing a natural key are legitimate here (see the module doc).
     """
     start_, end_ = (window.start, window.end) if window else (None, None)
     text = _decode(payload)
@@ -277,9 +284,9 @@ def parse_redispatch_csv(
                 "reason": col("GRUND_DER_MASSNAHME"),
                 "direction": normalise_direction(col("RICHTUNG")),
                 "direction_raw": col("RICHTUNG"),
-                "mean_mw": german_decimal(col("MITTLERE_LEISTUNG_MW")),
-                "max_mw": german_decimal(col("MAXIMALE_LEISTUNG_MW")),
-                "total_mwh": german_decimal(col("GESAMTE_ARBEIT_MWH")),
+                "mean_mw": finite_number(german_decimal(col("MITTLERE_LEISTUNG_MW")), field="MITTLERE_LEISTUNG_MW"),
+                "max_mw": finite_number(german_decimal(col("MAXIMALE_LEISTUNG_MW")), field="MAXIMALE_LEISTUNG_MW"),
+                "total_mwh": finite_number(german_decimal(col("GESAMTE_ARBEIT_MWH")), field="GESAMTE_ARBEIT_MWH"),
                 "instructing_tso": col("ANWEISENDER_UENB"),
                 "requesting_tso": col("ANFORDERNDER_UENB"),
                 "affected_plant": col("BETROFFENE_ANLAGE"),

@@ -36,6 +36,7 @@ from gridcarbon.sources.iso_common import (
     fetch_and_load,
     in_window,
 )
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, unique_generation
 
 SOURCE = "nyiso"
 ISO = "nyiso"
@@ -84,13 +85,17 @@ def parse_rtfuelmix_csv(text: str, *, url: str | None = None, start: datetime | 
             else:
                 ending = wall.replace(tzinfo=EASTERN)
             cell = row[i_val].strip()
-            value = float(cell) if cell else None
             label = row[i_fuel].strip()
+            value = finite_number(float(cell), field=f"{value_col} of {label}") if cell else None
         except (ValueError, IndexError) as exc:
             raise MalformedPayloadError(f"rtfuelmix line {n} {row!r}: {exc}", source=SOURCE, url=url,
                                         start=start, end=end) from None
         records.append(GenerationRecord(ISO, label, (ending - INTERVAL).astimezone(UTC), 5, value))
-    return records
+    try:
+        return unique_generation(records)  # a fuel twice at one stamp: same MW collapses, else error
+    except SchemaDriftError as exc:
+        raise MalformedPayloadError(f"rtfuelmix {value_col}: {exc}", source=SOURCE, url=url, start=start,
+                                    end=end) from None
 
 
 def parse_rtfuelmix_zip(content: bytes, *, url: str | None = None, start: datetime | None = None,

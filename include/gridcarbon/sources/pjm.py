@@ -40,6 +40,7 @@ from gridcarbon.sources.iso_common import (
     parse_mw,
     skip_if_not_served,
 )
+from gridcarbon.sources.validation import SchemaDriftError, require_keys, unique_generation
 from gridcarbon.warehouse import LoadMeta
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,16 @@ def parse_gen_by_fuel(payload: Any, *, url: str | None = None, window: Window | 
             start = local.replace(tzinfo=EASTERN, fold=fold).astimezone(UTC)
         else:
             raise malformed(SOURCE, f"item without datetime_beginning_utc/_ept: {dict(item)!r}", url, window)
+        try:
+            require_keys(item, ("mw",), what=f"item {label!r} at {start.isoformat()}")
+        except SchemaDriftError as exc:
+            raise malformed(SOURCE, str(exc), url, window) from None
         mw = parse_mw(item.get("mw"), source=SOURCE, field="mw", url=url, window=window)
         records.append(GenerationRecord(ISO, label, start, 60, mw))
-    return records
+    try:
+        return unique_generation(records)  # a fuel twice in one hour: same MW collapses, else error
+    except SchemaDriftError as exc:
+        raise malformed(SOURCE, f"items: {exc}", url, window) from None
 
 
 def parse_total(payload: Any, *, url: str | None = None, window: Window | None = None) -> int:

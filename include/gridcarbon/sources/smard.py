@@ -49,7 +49,8 @@ from zoneinfo import ZoneInfo
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.settings import env_int, env_list, env_str
-from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, show
+from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ CHART_VALUES = RawTable(
         Column("block_start_utc", "timestamptz", "start of the weekly file (Monday 00:00 Europe/Berlin)"),
     ),
     primary_key=("filter_id", "region", "resolution", "interval_start_utc"),
+    completeness=Completeness(series=(), values=("value",)),
     description="SMARD chart_data values as published (Bundesnetzagentur | SMARD.de, CC BY 4.0).",
 )
 SERIES_STATUS = RawTable(
@@ -288,7 +290,9 @@ def parse_chart_data(
 
     The whole file is validated, not only the part inside the window. Raises ``MalformedPayloadError``
     (source, URL, interval in the message) on invalid JSON, a changed shape, a value that is not a number or
-    null, duplicate timestamps, timestamps off the resolution grid, or a filter id outside ``catalogue``.
+    null, a non-finite or absurd value (``NaN``/``Infinity`` tokens, ``1e300``: ``validation.finite_number``),
+    a timestamp repeated with a different value (an exact repeat collapses), timestamps off the resolution grid,
+    or a filter id outside ``catalogue``.
     """
 
     def fail(message: str) -> MalformedPayloadError:
@@ -323,7 +327,7 @@ def parse_chart_data(
 
     step_ms = int(RESOLUTIONS[resolution].total_seconds() * 1000)
     lo, hi = _utc_to_ms(window.start), _utc_to_ms(window.end)
-    seen: set[int] = set()
+    seen: dict[int, Any] = {}
     records: list[ChartValue] = []
     for position, point in enumerate(series):
         if not isinstance(point, list) or len(point) != 2:
@@ -334,12 +338,19 @@ def parse_chart_data(
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise fail(f"series[{position}] at {_ms_to_utc(ts).isoformat()} has value {value!r:.40} "
                        f"of type {type(value).__name__}, expected a number or null")
+        try:
+            finite_number(value, field=f"series[{position}] at {_ms_to_utc(ts).isoformat()}: value")
+        except SchemaDriftError as exc:
+            raise fail(str(exc)) from None
         if ts % step_ms:
             raise fail(f"series[{position}] timestamp {ts} ({_ms_to_utc(ts).isoformat()}) is not on the "
                        f"{resolution} grid")
         if ts in seen:
-            raise fail(f"duplicate timestamp {ts} ({_ms_to_utc(ts).isoformat()})")
-        seen.add(ts)
+            if seen[ts] == value:
+                continue  # an exact repeat: collapsed (validation.unique_by's rule)
+            raise fail(f"duplicate timestamp {ts} ({_ms_to_utc(ts).isoformat()}) with different values: "
+                       f"{show(seen[ts])} and {show(value)}")
+        seen[ts] = value
         if lo <= ts < hi:
             records.append(ChartValue(filter_id, region, resolution, _ms_to_utc(ts),
                                       None if value is None else float(value), created, block_start))

@@ -9,6 +9,12 @@ layout documented by gridstatus' SPP parser (``process_gen_mix``):
     Waste Disposal Services Market,Waste Disposal Services Self,Wind Market,Wind Self,
     Waste Heat Market,Waste Heat Self,Other Market,Other Self,Load
 
+Schema drift is an error (``validation``): every fuel comes as a ``Market``/``Self`` pair, so a file in which
+one of a pair is missing lost a column and fails naming expected and found columns (no real recording pins the
+full list of fuels; a fuel that disappears entirely is caught by the load's comparison with the previous load).
+A row with fewer cells than the header, a ``NaN``/``inf``/absurd cell or a time row repeated with other values
+fails too.
+
 Column names may carry surrounding spaces (stripped); the time column is ``GMTTime`` or ``GMT MKT Interval``,
 an ISO-8601 UTC instant taken as the interval start. Each ``<fuel> Market``/``<fuel> Self`` column is stored
 under its own label (their sum is the fuel's generation; dbt maps both to the fuel). ``Load`` (SPP's short-term
@@ -35,6 +41,7 @@ from gridcarbon.sources.iso_common import (
     in_window,
     skip_if_not_served,
 )
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_columns, unique_generation
 
 SOURCE = "spp"
 ISO = "spp"
@@ -42,6 +49,7 @@ DEFAULT_BASE_URL = "https://marketplace.spp.org"
 PATH = "/chart-api/gen-mix/asFile"
 TIME_COLUMNS = ("GMTTime", "GMT MKT Interval")
 NOT_GENERATION = frozenset({"Load", "Average Actual Load", "Short Term Load Forecast"})
+PAIR_KINDS = ("Market", "Self")
 SERVED_FOR = timedelta(hours=2)
 
 
@@ -61,13 +69,22 @@ def parse_gen_mix_csv(text: str, *, url: str | None = None, start: datetime | No
         if not any(c.strip() for c in row):
             continue
         try:
+            if len(row) <= max([i_time, *(i for i, _ in columns)]):  # lost cells would be stored as NULL
+                raise ValueError(f"{len(row)} cells for the {len(header)} columns {header}")
             ts = parse_utc(row[i_time])
-            cells = [(name, row[i].strip() if i < len(row) else "") for i, name in columns]
-            records += [GenerationRecord(ISO, name, ts, 5, float(cell) if cell else None) for name, cell in cells]
+            cells = [(name, row[i].strip()) for i, name in columns]
+            records += [GenerationRecord(ISO, name, ts, 5, finite_number(float(cell), field=name) if cell else None)
+                        for name, cell in cells]
         except (ValueError, IndexError) as exc:
             raise MalformedPayloadError(f"gen-mix CSV line {n} {row[:3]!r}: {exc}", source=SOURCE, url=url,
                                         start=start, end=end) from None
-    return records
+    fuels = [name.rsplit(" ", 1)[0] for name in header if name.rsplit(" ", 1)[-1] in PAIR_KINDS]
+    expected = [time_col] + [f"{fuel} {kind}" for fuel in dict.fromkeys(fuels) for kind in PAIR_KINDS]
+    try:
+        require_columns(header, expected, what="header")  # a fuel's Market or Self column lost
+        return unique_generation(records)  # a time row twice: same values collapse, else error
+    except SchemaDriftError as exc:
+        raise MalformedPayloadError(f"gen-mix CSV: {exc}", source=SOURCE, url=url, start=start, end=end) from None
 
 
 def served_window(window: Window, now: datetime | None = None) -> Window:

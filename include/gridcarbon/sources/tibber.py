@@ -45,7 +45,8 @@ from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceErro
 from gridcarbon.http import fetch as http_fetch
 from gridcarbon.intervals import Window, parse_utc
 from gridcarbon.settings import env_int, env_str
-from gridcarbon.warehouse import Column, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_keys, unique_by
+from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,10 @@ DEFAULT_RESOLUTION = "HOURLY"  # finest EnergyResolution in the recorded schema 
 DEFAULT_LOOKBACK = timedelta(hours=48)
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGES = 1000
+# Value fields every node / price entry of our queries carries (null allowed = not metered / not published); an
+# absent one was renamed or dropped upstream and is an error, never stored as NULL.
+NODE_VALUE_FIELDS = ("consumption", "cost", "unitPrice", "unitPriceVAT")
+PRICE_VALUE_FIELDS = ("total", "energy", "tax")
 
 HOMES = RawTable(
     schema="raw_tibber",
@@ -90,6 +95,9 @@ CONSUMPTION = RawTable(
         Column("currency", "text", "currency of cost and prices"),
     ),
     primary_key=("home_id", "resolution", "interval_start_utc"),
+    # Compared by hour: a switch of TIBBER_RESOLUTION replaces an hour's rows by the same hour at the new
+    # resolution (the load's scope is the home, both resolutions), never adds a second resolution.
+    completeness=Completeness(series=(), values=("consumption_kwh",), bucket="hour"),
     description="Metered grid import per home and interval, from Tibber's consumption connection.",
 )
 
@@ -107,6 +115,7 @@ PRICES = RawTable(
         Column("level", "text", "Tibber's price level (VERY_CHEAP .. VERY_EXPENSIVE)"),
     ),
     primary_key=("home_id", "resolution", "starts_at_utc"),
+    completeness=Completeness(series=(), values=("total",)),
     description="Tibber priceInfo today/tomorrow per home.",
 )
 
@@ -244,20 +253,24 @@ def parse_timestamp(value: Any) -> datetime:
     return parse_utc(dt)
 
 
-def _num(value: Any) -> Decimal | None:
+def _num(value: Any, field: str = "value") -> Decimal | None:
+    """A number as sent (exact Decimal): null -> None; NaN, Infinity (JSON tokens Python's json accepts) and
+    magnitudes >= 1e9 -> ``SchemaDriftError`` (a ValueError) naming ``field`` (``validation.finite_number``)."""
     if value is None:
         return None
     if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(f"{field}: not a number: {value!r}")
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        return Decimal(value)
-    raise ValueError(f"not a number: {value!r}")
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        number = Decimal(value)
+    else:
+        raise ValueError(f"{field}: not a number: {value!r}")
+    return finite_number(number, field=field)
 
 
 def _str(value: Any) -> str | None:
@@ -313,6 +326,9 @@ def parse_consumption_nodes(
     """Consumption nodes (``from``, ``to``, ``consumption``, ...) -> records in UTC.
 
     ``currency`` is used where a node does not carry its own (the 2021/2023 recordings do not ask for it).
+    A value field that is absent (``consumptionKwh`` instead of ``consumption``) is schema drift, not "not
+    metered": ``consumption: null`` stays NULL, a missing ``consumption`` key raises (``NODE_VALUE_FIELDS``).
+    An interval sent twice with different values raises; an exact repeat collapses.
     """
     records = []
     for i, node in enumerate(nodes):
@@ -323,21 +339,29 @@ def parse_consumption_nodes(
             end = parse_timestamp(node.get("to"))
             if not start < end:
                 raise ValueError(f"`to` {node.get('to')!r} is not after `from` {node.get('from')!r}")
+            require_keys(node, NODE_VALUE_FIELDS, what=f"node from {node.get('from')}")
             records.append(ConsumptionRecord(
                 home_id=home_id,
                 resolution=resolution,
                 interval_start_utc=start,
                 interval_end_utc=end,
-                consumption_kwh=_num(node.get("consumption")),
+                consumption_kwh=_num(node.get("consumption"), "consumption"),
                 consumption_unit=_str(node.get("consumptionUnit")),
-                cost=_num(node.get("cost")),
-                unit_price=_num(node.get("unitPrice")),
-                unit_price_vat=_num(node.get("unitPriceVAT")),
+                cost=_num(node.get("cost"), "cost"),
+                unit_price=_num(node.get("unitPrice"), "unitPrice"),
+                unit_price_vat=_num(node.get("unitPriceVAT"), "unitPriceVAT"),
                 currency=_str(node.get("currency")) or currency,
             ))
         except (ValueError, ArithmeticError, TypeError) as exc:
             raise _malformed(f"consumption node {i} of home {home_id}: {exc}", url, window) from None
-    return records
+    try:
+        return unique_by(records, key=lambda r: r.interval_start_utc,
+                         value=lambda r: (r.interval_end_utc, r.consumption_kwh, r.cost, r.unit_price,
+                                          r.unit_price_vat),
+                         name=lambda ts: f"consumption node from {ts.isoformat()} (to, consumption, cost, unitPrice, "
+                                         "unitPriceVAT)")
+    except SchemaDriftError as exc:
+        raise _malformed(f"home {home_id}: {exc}", url, window) from None
 
 
 def _price_resolution(starts: Sequence[datetime]) -> str:
@@ -371,19 +395,25 @@ def parse_price_info(
             starts = [parse_timestamp(e.get("startsAt")) for e in entries]
             resolution = _price_resolution(starts)
             for entry, start in zip(entries, starts, strict=True):
+                require_keys(entry, PRICE_VALUE_FIELDS, what=f"price startsAt {entry.get('startsAt')}")
                 records.append(PriceRecord(
                     home_id=home_id,
                     resolution=resolution,
                     starts_at_utc=start,
-                    total=_num(entry.get("total")),
-                    energy=_num(entry.get("energy")),
-                    tax=_num(entry.get("tax")),
+                    total=_num(entry.get("total"), "total"),
+                    energy=_num(entry.get("energy"), "energy"),
+                    tax=_num(entry.get("tax"), "tax"),
                     currency=_str(entry.get("currency")),
                     level=_str(entry.get("level")),
                 ))
         except (ValueError, ArithmeticError, TypeError, AttributeError) as exc:
             raise _malformed(f"priceInfo.{day} of home {home_id}: {exc}", url, window) from None
-    return records
+    try:
+        return unique_by(records, key=lambda r: (r.resolution, r.starts_at_utc),
+                         value=lambda r: (r.total, r.energy, r.tax),
+                         name=lambda k: f"price startsAt {k[1].isoformat()} (total, energy, tax)")
+    except SchemaDriftError as exc:
+        raise _malformed(f"priceInfo of home {home_id}: {exc}", url, window) from None
 
 
 def _currency_of(price_info: Mapping[str, Any] | None) -> str | None:
@@ -478,10 +508,11 @@ def parse_live_measurement(message: Any, *, home_id: str) -> LiveMeasurement:
         return LiveMeasurement(
             home_id=home_id,
             measured_at_utc=parse_timestamp(live["timestamp"]),
-            power_w=_num(live.get("power")),
-            power_production_w=_num(live.get("powerProduction")),
-            accumulated_consumption_kwh=_num(live.get("accumulatedConsumption")),
-            accumulated_consumption_last_hour_kwh=_num(live.get("accumulatedConsumptionLastHour")),
+            power_w=_num(live.get("power"), "power"),
+            power_production_w=_num(live.get("powerProduction"), "powerProduction"),
+            accumulated_consumption_kwh=_num(live.get("accumulatedConsumption"), "accumulatedConsumption"),
+            accumulated_consumption_last_hour_kwh=_num(live.get("accumulatedConsumptionLastHour"),
+                                                       "accumulatedConsumptionLastHour"),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise MalformedPayloadError(f"{where}: {exc}", source=SOURCE) from None
@@ -613,7 +644,8 @@ def _price_windows(prices: Iterable[PriceRecord]) -> dict[str, tuple[Window, lis
 
 
 def load(conn: Any, fetched: TibberFetch, meta: LoadMeta | None = None) -> list[LoadResult]:
-    """Replace, per home: its ``homes`` row, its consumption in the widened window (scope home + resolution)
+    """Replace, per home: its ``homes`` row, its consumption in the widened window (scope: the home, all
+    resolutions, so a switch of ``TIBBER_RESOLUTION`` replaces the window's rows at the old resolution)
     and its prices over the days the API returned. Each replacement is one transaction. The tables are created
     by the warehouse bootstrap (``python -m gridcarbon.bootstrap``), not by the loader role."""
     meta = meta or LoadMeta(window=fetched.window)
@@ -623,8 +655,7 @@ def load(conn: Any, fetched: TibberFetch, meta: LoadMeta | None = None) -> list[
         results.append(replace_window(conn, HOMES, [data.home.row()], scope={"home_id": home_id}, meta=meta))
         results.append(replace_window(
             conn, CONSUMPTION, (r.row() for r in data.consumption),
-            scope={"home_id": home_id, "resolution": fetched.resolution},
-            time_column="interval_start_utc", window=fetched.window, meta=meta,
+            scope={"home_id": home_id}, time_column="interval_start_utc", window=fetched.window, meta=meta,
         ))
         for resolution, (price_window, recs) in _price_windows(data.prices).items():
             results.append(replace_window(
