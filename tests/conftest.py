@@ -19,6 +19,10 @@ from gridcarbon.settings import fixtures_dir
 
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GRIDCARBON_HTTP_BACKOFF", "0.01")  # HTTP retries without waiting in tests
+# Every test warehouse gets this household pseudonym key from the bootstrap (not a random one), so expected
+# household ids can be computed (tests/integration/dbt_helpers.py); the developer's own key is not used.
+TEST_PSEUDONYM_KEY = "gridcarbon-test-pseudonym-key-0f3c9a"
+os.environ["GRIDCARBON_PSEUDONYM_KEY"] = TEST_PSEUDONYM_KEY
 
 # Tests never touch the developer's Airflow home: a throwaway one whose metadata database is a throwaway
 # Postgres database on the test server (as in production; SQLite's writer lock is not what users run), set

@@ -15,14 +15,22 @@ takes effect; required unless the server trusts local connections; sent as a SCR
 - ``gridcarbon_loader``: owns the raw schemas, writes raw tables only.
 - ``gridcarbon_transformer``: dbt; reads raw, owns staging/intermediate/snapshots/marts.
 - ``bi_reader``: read-only, the ``marts`` schema only (table grants come from dbt's ``grants`` config).
+
+Household pseudonyms: ``household_id`` = hex HMAC-SHA256(key, Tibber home id), computed by dbt in SQL with
+pgcrypto; the key lives in ``private.pseudonym_key``, which only the transformer can read. It comes from
+``GRIDCARBON_PSEUDONYM_KEY`` (a changed one replaces the stored key; the marts then need ``--full-refresh``);
+unset on a database without a key, a random one is generated (see ``ensure_pseudonym_key``).
 """
 
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import hmac
+import io
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -149,6 +157,12 @@ MAINTENANCE_DATABASES = ("postgres", "template1")
 # pg_rules.definition call them); revoked from PUBLIC in the warehouse database, see create_database.
 VIEW_SQL_FUNCTIONS = ("pg_get_viewdef", "pg_get_ruledef")
 _ROLE_LOCK = 0x67636272  # pg_advisory_lock key: concurrent bootstraps take turns on the cluster-wide roles
+# The household pseudonym key (see ensure_pseudonym_key); the schema also holds pgcrypto, whose hmac() the dbt
+# macro household_id calls as private.hmac.
+PSEUDONYM_KEY_ENV = "GRIDCARBON_PSEUDONYM_KEY"
+PRIVATE_SCHEMA = "private"
+PSEUDONYM_KEY_TABLE = f"{PRIVATE_SCHEMA}.pseudonym_key"
+_PSEUDONYM_KEY_LOCK = 0x67637073  # pg_advisory_xact_lock key: concurrent bootstraps of one database take turns
 
 
 class BootstrapError(RuntimeError):
@@ -271,6 +285,8 @@ def create_database(name: str) -> None:
       ``pg_rewrite`` catalog (the parsed view queries) are revoked from PUBLIC in this database and granted to
       the loader and transformer: bi_reader can list views but read the SQL of none, marts included.
       ``information_schema.views`` shows definitions to the view owner only anyway.
+    - ``private`` holds pgcrypto and the household pseudonym key, readable by the transformer only
+      (``ensure_pseudonym_key``, key from ``GRIDCARBON_PSEUDONYM_KEY``).
     """
     import psycopg2
     from psycopg2 import sql
@@ -308,6 +324,7 @@ def create_database(name: str) -> None:
     stmts.append(f"grant usage on schema marts to {BI_ROLE}")
     _exec_admin(";\n".join(stmts), dbname=name)
     _hide_view_sql(name)
+    ensure_pseudonym_key(name, os.environ.get(PSEUDONYM_KEY_ENV) or None)
 
     from gridcarbon.sources import all_raw_tables
 
@@ -402,6 +419,86 @@ def _hide_view_sql(name: str) -> None:
               file=sys.stderr)
     finally:
         conn.close()
+
+
+def ensure_pseudonym_key(name: str, key: str | None) -> str:
+    """Keep the key of the household pseudonyms in database ``name``; returns what was done: ``"unchanged"``,
+    ``"stored"`` (the first key, from ``key``), ``"replaced"`` (``key`` differs from the stored one) or
+    ``"generated"`` (no ``key`` and none stored: 32 random bytes, hex).
+
+    dbt's macro ``household_id`` computes ``encode(private.hmac(home_id, (select hmac_key from
+    private.pseudonym_key), 'sha256'), 'hex')`` in the warehouse, so compiled SQL, the manifest and the docs
+    site name the table, never the key. Schema ``private`` (owned by the bootstrap's user) holds pgcrypto and
+    that table; only the transformer gets USAGE on it and SELECT on the table: bi_reader, the loader and PUBLIC
+    can read neither. The key is sent as COPY data, so it is in no statement text (``pg_stat_activity``, the
+    server log), and registered with the log masker; it is never printed.
+    """
+    import psycopg2
+
+    from gridcarbon.http import register_secret
+
+    register_secret(key)
+    conn = psycopg2.connect(_admin_dsn(name))
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("select pg_advisory_xact_lock(%s)", (_PSEUDONYM_KEY_LOCK,))
+            cur.execute(f"create schema if not exists {PRIVATE_SCHEMA}")
+            cur.execute(f"revoke all on schema {PRIVATE_SCHEMA} from public, {LOADER_ROLE}, {BI_ROLE}")
+            try:
+                cur.execute(f"create extension if not exists pgcrypto with schema {PRIVATE_SCHEMA}")
+            except psycopg2.errors.UndefinedFile as exc:
+                raise BootstrapError("the Postgres server has no pgcrypto extension (household pseudonyms need "
+                                     "its hmac()): install PostgreSQL's contrib modules") from exc
+            cur.execute("select extnamespace::regnamespace::text from pg_extension where extname = 'pgcrypto'")
+            (schema,) = cur.fetchone()
+            if schema != PRIVATE_SCHEMA:
+                raise BootstrapError(
+                    f"pgcrypto is installed in schema {schema} of database {name}, but dbt's household_id calls "
+                    f"{PRIVATE_SCHEMA}.hmac: move it (`alter extension pgcrypto set schema {PRIVATE_SCHEMA}`, "
+                    "after checking that nothing else calls it there) and run the bootstrap again")
+            cur.execute(f"""
+                create table if not exists {PSEUDONYM_KEY_TABLE} (
+                    hmac_key text not null check (hmac_key <> ''),
+                    only_row boolean primary key default true check (only_row),
+                    stored_at timestamptz not null default now()
+                )""")
+            cur.execute(f"revoke all on {PSEUDONYM_KEY_TABLE} from public, {LOADER_ROLE}, {BI_ROLE}")
+            cur.execute(f"grant usage on schema {PRIVATE_SCHEMA} to {TRANSFORMER_ROLE}")
+            cur.execute(f"grant select on {PSEUDONYM_KEY_TABLE} to {TRANSFORMER_ROLE}")
+            cur.execute(f"select hmac_key from {PSEUDONYM_KEY_TABLE}")
+            row = cur.fetchone()
+            stored = row[0] if row else None
+            register_secret(stored)
+            if stored is not None and (key is None or hmac.compare_digest(key.encode(), stored.encode())):
+                return "unchanged"
+            new_key = key if key is not None else secrets.token_hex(32)
+            register_secret(new_key)
+            data = io.StringIO()
+            csv.writer(data, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow([new_key])
+            data.seek(0)
+            cur.execute(f"delete from {PSEUDONYM_KEY_TABLE}")
+            cur.copy_expert(f"copy {PSEUDONYM_KEY_TABLE} (hmac_key) from stdin with (format csv)", data)
+            cur.execute("select exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        "where n.nspname = 'marts')")
+            marts_built = cur.fetchone()[0]
+    finally:
+        conn.close()
+    rebuild = ("every household_id changes: rebuild the marts with `dbt build --full-refresh` (incremental marts "
+               "keep the old ids otherwise)")
+    if key is None:
+        outcome = "generated"
+        print(f"# pseudonym key: {PSEUDONYM_KEY_ENV} is not set and {name} had none, so a random key was "
+              f"generated into {PSEUDONYM_KEY_TABLE}; household ids stay stable only while this database lives "
+              f"(set {PSEUDONYM_KEY_ENV} to keep them across a rebuilt database)", file=sys.stderr)
+    else:
+        outcome = "replaced" if stored is not None else "stored"
+        print(f"# pseudonym key of {name} {outcome} from {PSEUDONYM_KEY_ENV}", file=sys.stderr)
+        if len(key) < 16:
+            print(f"# warning: {PSEUDONYM_KEY_ENV} is only {len(key)} characters long; whoever guesses it can "
+                  "reverse household ids (use `openssl rand -hex 32`)", file=sys.stderr)
+    if stored is not None or marts_built:
+        print(f"# pseudonym key of {name} changed: {rebuild}", file=sys.stderr)
+    return outcome
 
 
 def drop_database(name: str) -> None:

@@ -102,9 +102,10 @@ def _from_airflow(conn_id: str) -> dict[str, Any] | None:
     }
 
 
-# Database passwords the stack reads from the environment (docker-compose, .env, scripts/env.sh).
+# Database passwords the stack reads from the environment (docker-compose, .env, scripts/env.sh), and the key of
+# the household pseudonyms (written into the warehouse by gridcarbon.bootstrap).
 SECRET_ENV_VARS = ("WAREHOUSE_LOADER_PASSWORD", "WAREHOUSE_TRANSFORMER_PASSWORD", "WAREHOUSE_BI_READER_PASSWORD",
-                   "POSTGRES_PASSWORD", "PGPASSWORD", "DBT_PASSWORD")
+                   "POSTGRES_PASSWORD", "PGPASSWORD", "DBT_PASSWORD", "GRIDCARBON_PSEUDONYM_KEY")
 _SENSITIVE_KEY = re.compile(r"secret|token|password|passwd|api_?key|credential|private|auth", re.I)
 
 
@@ -117,7 +118,7 @@ def _sensitive_values(data: dict[str, Any]) -> list[str]:
 def mask_configured_secrets() -> None:
     """Register every secret configured in this process's environment with the masker
     (``gridcarbon.http.register_secret``: our ``redact``, every log record, Airflow's task-log masker): the
-    database passwords of ``SECRET_ENV_VARS`` and the password and sensitive extras of every
+    database passwords and pseudonym key of ``SECRET_ENV_VARS`` and the password and sensitive extras of every
     ``AIRFLOW_CONN_*`` (which Airflow itself does not mask when we read them from the environment)."""
     from gridcarbon.http import register_secret
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
-SALT = os.environ.get("GRIDCARBON_HOUSEHOLD_ID_SALT") or "gridcarbon-demo-salt"  # dbt var household_id_salt
 
 
 def query(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -18,9 +18,16 @@ def query(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
         return cur.fetchall()
 
 
+def keyed_household_id(key: str, home_id: str) -> str:
+    """The pseudonymous household id, computed here as documented: hex HMAC-SHA256 of the Tibber home id with
+    ``key`` (the one in the warehouse's ``private.pseudonym_key``)."""
+    return hmac.new(key.encode(), home_id.encode(), hashlib.sha256).hexdigest()
+
+
 def household_id(home_id: str) -> str:
-    """The pseudonymous household id, computed here as documented (md5 of salt and Tibber home id)."""
-    return hashlib.md5(f"{SALT}:{home_id}".encode()).hexdigest()  # noqa: S324 - pseudonym, not security
+    """The household id in a test warehouse: keyed with the key every test database gets
+    (``GRIDCARBON_PSEUDONYM_KEY``, set by tests/conftest.py before any bootstrap)."""
+    return keyed_household_id(os.environ["GRIDCARBON_PSEUDONYM_KEY"], home_id)
 
 
 def local_midnight_utc(day: date) -> datetime:

@@ -64,3 +64,31 @@ def test_dockerfile_installs_the_locks_and_a_separate_dbt_virtualenv() -> None:
     assert "FROM apache/airflow:3.3.2" in dockerfile
     assert "pip install --no-cache-dir -r /opt/gridcarbon/requirements.txt" in dockerfile
     assert "/opt/dbt-venv/bin/pip install --no-cache-dir -r /opt/gridcarbon/requirements-dbt.txt" in dockerfile
+
+
+def test_pseudonym_key_is_required_where_the_bootstrap_runs() -> None:
+    """`docker compose up` refuses to start without GRIDCARBON_PSEUDONYM_KEY (`${X:?message}` fails on unset or
+    empty), and the service that runs the bootstrap (which stores the key in the warehouse) receives it."""
+    services = _compose()["services"]
+    bootstrapping = [n for n, s in services.items() if "gridcarbon.bootstrap database" in str(s.get("command"))]
+    assert bootstrapping == ["airflow-init"]
+    value = services["airflow-init"]["environment"]["GRIDCARBON_PSEUDONYM_KEY"]
+    assert re.fullmatch(r"\$\{GRIDCARBON_PSEUDONYM_KEY:\?[^}]*openssl rand -hex 32[^}]*\}", value), value
+    # the merge keeps every common variable of the Airflow services
+    assert set(services["airflow-scheduler"]["environment"]) <= set(services["airflow-init"]["environment"])
+    example = (REPO / ".env.example").read_text()
+    assert re.search(r"^GRIDCARBON_PSEUDONYM_KEY=$", example, re.M), "documented, with no usable default"
+
+
+def test_postgres_is_not_published_on_all_interfaces() -> None:
+    """The warehouse port, if published at all, is bound to the host's loopback, never 0.0.0.0 (the default)."""
+    published = {}
+    for name, svc in _compose()["services"].items():
+        for port in svc.get("ports", []):
+            if isinstance(port, dict):  # long syntax
+                target, host_ip = str(port["target"]), str(port.get("host_ip", ""))
+            else:  # [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]
+                parts = str(port).split("/")[0].split(":")
+                target, host_ip = parts[-1], (parts[0] if len(parts) == 3 else "")
+            published.setdefault(target, []).append((name, host_ip))
+    assert published.get("5432", []) in ([], [("postgres", "127.0.0.1")]), published
