@@ -97,3 +97,25 @@
 {% macro attribution_planner_settings() -%}
     set local enable_nestloop = off
 {%- endmacro %}
+
+{#
+    Post-hook of the incremental household facts: delete rows of {{ this }} whose key is no longer in
+    `upstream` (rows at a resolution the household switched away from, raw rows deleted by hand). An
+    incremental merge only replaces keys it sees again, so without this the superseded rows stayed and the
+    monthly mart counted an hour twice (hourly and its four quarter-hours).
+#}
+{% macro delete_rows_gone_upstream(upstream, key_columns) -%}
+    {%- if is_incremental() %}
+        delete from {{ this }} as published
+        where not exists (
+            select 1
+            from {{ upstream }} as current_rows
+            where
+                {%- for column in key_columns %}
+                current_rows.{{ column }} = published.{{ column }}{{ " and" if not loop.last }}
+                {%- endfor %}
+        )
+    {%- else %}
+        select 1
+    {%- endif %}
+{%- endmacro %}

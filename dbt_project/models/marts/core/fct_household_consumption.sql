@@ -11,6 +11,7 @@
         unique_key=['household_id', 'resolution', 'interval_start_utc'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        post_hook="{{ delete_rows_gone_upstream(ref('int_household_consumption_split'), ['household_id', 'resolution', 'interval_start_utc']) }}",
     )
 }}
 

@@ -4,6 +4,7 @@
         unique_key=['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        post_hook="{{ delete_rows_gone_upstream(ref('int_household_intensity_matched'), ['household_id', 'resolution', 'interval_start_utc']) }}",
     )
 }}
 -- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,

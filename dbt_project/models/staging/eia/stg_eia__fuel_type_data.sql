@@ -26,7 +26,7 @@ generation as (
         coalesce(fuel_map.fuel, 'unknown') as fuel,
         fuel_map.fuel is null as is_unknown_fuel,
         coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
-        fuel_type_data.value_mwh as raw_generation_mwh,
+        {{ finite_or_null('fuel_type_data.value_mwh') }} as raw_generation_mwh,
         fuel_type_data.respondent_name as region_name,
         fuel_type_data._loaded_at
     from fuel_type_data

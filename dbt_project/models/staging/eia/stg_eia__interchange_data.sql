@@ -11,7 +11,7 @@ select
     'PT1H' as resolution,
     interval_start_utc,
     interval_start_utc + interval '1 hour' as interval_end_utc,
-    value_mwh as interchange_mwh,
+    {{ finite_or_null('value_mwh') }} as interchange_mwh,
     from_ba_name as from_region_name,
     to_ba_name as to_region_name,
     _loaded_at

@@ -18,7 +18,7 @@ select
         when 'TI' then 'total_interchange'
         else lower(type)
     end as metric_name,
-    value_mwh,
+    {{ finite_or_null('value_mwh') }} as value_mwh,
     respondent_name as region_name,
     _loaded_at
 from region_data

@@ -32,8 +32,9 @@ generation as (
         coalesce(fuel_map.fuel, 'unknown') as fuel,
         fuel_map.fuel is null as is_unknown_fuel,
         coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
-        generation_by_fuel.generation_mw,
-        generation_by_fuel.generation_mw * generation_by_fuel.interval_minutes / 60.0 as raw_generation_mwh,
+        {{ finite_or_null('generation_by_fuel.generation_mw') }} as generation_mw,
+        {{ finite_or_null('generation_by_fuel.generation_mw') }} * generation_by_fuel.interval_minutes / 60.0
+            as raw_generation_mwh,
         generation_by_fuel._loaded_at
     from generation_by_fuel
     left join fuel_map

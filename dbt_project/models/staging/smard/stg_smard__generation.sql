@@ -34,7 +34,7 @@ generation as (
         coalesce(fuel_map.fuel, 'unknown') as fuel,
         fuel_map.fuel is null as is_unknown_fuel,
         coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
-        chart_values.value as raw_generation_mwh,
+        {{ finite_or_null('chart_values.value') }} as raw_generation_mwh,
         chart_values.meta_created_utc,
         chart_values._loaded_at
     from chart_values

@@ -15,9 +15,9 @@ pivoted as (
         region,
         {{ smard_resolution('resolution') }} as resolution,
         interval_start_utc,
-        max(value) filter (where filter_id = 410) as load_mwh,
-        max(value) filter (where filter_id = 4359) as residual_load_mwh,
-        max(value) filter (where filter_id = 4387) as pumped_storage_consumption_mwh,
+        max({{ finite_or_null('value') }}) filter (where filter_id = 410) as load_mwh,
+        max({{ finite_or_null('value') }}) filter (where filter_id = 4359) as residual_load_mwh,
+        max({{ finite_or_null('value') }}) filter (where filter_id = 4387) as pumped_storage_consumption_mwh,
         max(_loaded_at) as _loaded_at
     from chart_values
     group by 1, 2, 3

@@ -13,7 +13,7 @@ ranked as (
     select
         {{ smard_resolution('resolution') }} as resolution,
         interval_start_utc,
-        value as price_eur_per_mwh,
+        {{ finite_or_null('value') }} as price_eur_per_mwh,
         region as source_region,
         _loaded_at,
         row_number() over (

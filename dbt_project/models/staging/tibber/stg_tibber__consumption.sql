@@ -1,11 +1,26 @@
 {#
     Metered grid import per home and interval. Units normalised to kWh (Wh -> /1000). Negative values (net
     export) are treated as 0 grid import (DOMAIN 4.3), raw value kept. NULL = not metered (yet), kept.
+    One resolution per home and UTC hour: the loader replaces a window at all resolutions, so a switch of
+    TIBBER_RESOLUTION leaves no hour at two resolutions; rows loaded before that rule could, so where an hour
+    still has both, the resolution of its most recently loaded rows wins, the finer one on a tie (no double
+    counting).
 #}
 with
 
+loaded as (
+    select
+        *,
+        first_value(resolution) over (
+            partition by home_id, date_trunc('hour', interval_start_utc at time zone 'UTC')
+            order by _loaded_at desc, resolution desc
+        ) as current_resolution
+    from {{ source('raw_tibber', 'consumption') }}
+),
+
 consumption as (
-    select * from {{ source('raw_tibber', 'consumption') }}
+    select * from loaded
+    where resolution = current_resolution
 ),
 
 normalised as (
@@ -15,8 +30,8 @@ normalised as (
         interval_start_utc,
         interval_end_utc,
         case
-            when lower(consumption_unit) = 'wh' then consumption_kwh / 1000
-            else consumption_kwh
+            when lower(consumption_unit) = 'wh' then {{ finite_or_null('consumption_kwh') }} / 1000
+            else {{ finite_or_null('consumption_kwh') }}
         end as raw_consumption_kwh,
         consumption_unit,
         cost,
