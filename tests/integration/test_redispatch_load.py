@@ -176,3 +176,20 @@ def test_redispatch_ingest_dag_run(redispatch_history: None, run_dag: Any, admin
     assert len(landed) == 19 and {d for *_, d in landed} == {"redispatch_ingest"}
     assert plants == (909, "redispatch_ingest")
     assert any(m.zone_from == "CEST" and m.zone_to == "CET" for m in recorded)
+
+
+def test_the_access_token_is_masked_once_fetched(warehouse_db: str, replay_server: Any,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """The OAuth2 access token is a credential for its lifetime: after a fetch, a log line or error message that
+    happens to contain it (an echoed header, a URL with the token) shows *** instead."""
+    import logging
+
+    from gridcarbon.http import redact
+
+    assert replay.ACCESS_TOKEN in redact(f"upstream said: bad token {replay.ACCESS_TOKEN}")  # unknown before
+    nt.fetch(build_session(), Window(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 2, tzinfo=UTC)),
+             endpoint=_endpoint(replay_server))
+    assert replay.ACCESS_TOKEN not in redact(f"upstream said: bad token {replay.ACCESS_TOKEN}")
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("gridcarbon.sources.netztransparenz").warning("echo %s", replay.ACCESS_TOKEN)
+    assert replay.ACCESS_TOKEN not in caplog.text and "***" in caplog.text

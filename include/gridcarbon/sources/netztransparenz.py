@@ -59,7 +59,7 @@ import requests
 from gridcarbon.connections import Endpoint, resolve_endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError
 from gridcarbon.http import fetch as http_fetch
-from gridcarbon.http import json_body
+from gridcarbon.http import json_body, register_secret
 from gridcarbon.intervals import Window
 from gridcarbon.settings import env_int, env_str, fixtures_dir
 from gridcarbon.sources.validation import finite_number
@@ -368,7 +368,9 @@ def access_token(session: requests.Session, endpoint: Endpoint, window: Window |
                                   source=SOURCE, url=url, start=start, end=end)
         raise MalformedPayloadError(f"token answer without access_token (HTTP {response.status_code}, "
                                     f"error {error!r})", source=SOURCE, url=url, start=start, end=end)
-    return str(body["access_token"])
+    token = str(body["access_token"])
+    register_secret(token)  # a bearer token is a credential for its lifetime: masked in every log from now on
+    return token
 
 
 def redispatch_url(endpoint: Endpoint, window: Window) -> str:
