@@ -18,9 +18,10 @@ Decisions (documented again in ``seeds/_seeds__models.yml``):
   oil products [U]; electricityMaps' "assumes thermal" default fits it); hydro discharge -> pumped_storage and
   battery discharge -> battery_storage (emissions counted at discharge with the mean intensity of the charging
   hours, DOMAIN §4.4); battery charge / hydro charge are skipped (charging is load, never generation).
-- Zones -> regions: DE -> DE (SMARD control areas fall back to DE in the lookup); the US zones -> both codes our
-  staging uses for that area: the EIA respondent (CISO, MISO, PJM, SWPP, NYIS, ISNE, BPAT, ERCO) and upper(iso)
-  of raw_iso (CAISO, MISO, PJM, SPP, NYISO, ISONE, BPA, ERCOT); ``_default`` -> GLOBAL.
+- Zones -> regions: DE -> DE (SMARD control areas fall back to DE in the lookup); the US zones -> the EIA
+  respondent code (CISO, MISO, PJM, SWPP, NYIS, ISNE, BPAT, ERCO), the one region key staging gives a balancing
+  authority whichever source (EIA or the ISO feed) delivered it (seed us_balancing_authorities);
+  ``_default`` -> GLOBAL.
 - Zone files override the defaults per mode (electricityMaps semantics). Where a zone's list for a mode starts
   later than the defaults, the default rows dated before the zone's first entry are kept for that period (with
   a comment saying so) instead of stretching the zone's first value back to the epoch as electricityMaps does.
@@ -84,14 +85,14 @@ MAPPING_NOTES: dict[tuple[str, str], str] = {
 # zone -> (regions used in staging, business time zone)
 ZONE_REGIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "DE": (("DE",), "Europe/Berlin"),
-    "US-CAL-CISO": (("CISO", "CAISO"), "America/Los_Angeles"),
+    "US-CAL-CISO": (("CISO",), "America/Los_Angeles"),
     "US-MIDW-MISO": (("MISO",), "America/Chicago"),
     "US-MIDA-PJM": (("PJM",), "America/New_York"),
-    "US-CENT-SWPP": (("SWPP", "SPP"), "America/Chicago"),
-    "US-NY-NYIS": (("NYIS", "NYISO"), "America/New_York"),
-    "US-NE-ISNE": (("ISNE", "ISONE"), "America/New_York"),
-    "US-NW-BPAT": (("BPAT", "BPA"), "America/Los_Angeles"),
-    "US-TEX-ERCO": (("ERCO", "ERCOT"), "America/Chicago"),
+    "US-CENT-SWPP": (("SWPP",), "America/Chicago"),
+    "US-NY-NYIS": (("NYIS",), "America/New_York"),
+    "US-NE-ISNE": (("ISNE",), "America/New_York"),
+    "US-NW-BPAT": (("BPAT",), "America/Los_Angeles"),
+    "US-TEX-ERCO": (("ERCO",), "America/Chicago"),
     DEFAULT_ZONE: (("GLOBAL",), "UTC"),
 }
 

@@ -260,7 +260,7 @@ def test_other_staging_models(built: tuple[Any, Path, str]) -> None:
     assert eia == {"SUN": Decimal(5000), "BAT": Decimal(0), "XYZ": Decimal(10)}
     iso = query(conn, "select region, resolution, fuel, generation_mwh from staging.stg_iso__generation_by_fuel "
                       "order by interval_start_utc")
-    assert [(r[0], r[1]) for r in iso] == [("CAISO", "PT5M")] * 2
+    assert [(r[0], r[1]) for r in iso] == [("CISO", "PT5M")] * 2  # CAISO's feed: the EIA key of its grid
     assert [float(r[3]) for r in iso] == [100.0, 125.0]  # MW * 5 / 60
     columns = {r[0] for r in query(conn, "select column_name from information_schema.columns "
                                          "where table_schema = 'staging' and table_name = 'stg_tibber__homes'")}

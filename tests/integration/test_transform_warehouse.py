@@ -356,6 +356,11 @@ def test_real_project_builds_through_airflow(airflow_home: dict[str, str], wareh
         assert total_kg == pytest.approx(11.8 * intensity / 1000, rel=1e-9)
         assert ev_kg == pytest.approx(11.0 * intensity / 1000, rel=1e-9)  # 11.8 kW > 11 kW: 11 kW is the EV
         assert household_kg == pytest.approx(0.8 * intensity / 1000, rel=1e-6)
+        # CAISO's feed and EIA's CISO are two sources of one grid: one region key, one row per interval and scope
+        # (a BI user saw CAISO and CISO side by side with different numbers)
+        cur.execute("select region, count(*), count(distinct (interval_start_utc, resolution, scope)) "
+                    "from marts.fct_grid_carbon_intensity where region in ('CAISO', 'CISO') group by region")
+        assert cur.fetchall() == [("CISO", 3 * 2, 3 * 2)]  # 3 hours x 2 scopes
     assert (docs / "index.html").is_file() and (docs / "catalog.json").is_file()
 
 

@@ -1,5 +1,7 @@
 {#
-    US ISO generation by fuel in the shape of stg_smard__generation: region = upper(iso), MWh per interval =
+    US ISO generation by fuel in the shape of stg_smard__generation: region = the balancing authority's EIA
+    respondent code (seed us_balancing_authorities: CAISO -> CISO, SPP -> SWPP, ...; the same key as the EIA
+    source, so one grid has one region), MWh per interval =
     average MW x minutes / 60, resolution PT5M / PT1H. Labels that are not generation (counts_as_generation
     false, e.g. CAISO "Imports") stay visible with generation_mwh 0 and their value in raw_generation_mwh.
 #}
@@ -7,6 +9,13 @@ with
 
 generation_by_fuel as (
     select * from {{ source('raw_iso', 'generation_by_fuel') }}
+),
+
+balancing_authorities as (
+    select
+        iso,
+        region
+    from {{ ref('us_balancing_authorities') }}
 ),
 
 fuel_map as (
@@ -20,7 +29,7 @@ fuel_map as (
 
 generation as (
     select
-        upper(generation_by_fuel.iso) as region,
+        coalesce(balancing_authorities.region, upper(generation_by_fuel.iso)) as region,
         case
             when generation_by_fuel.interval_minutes % 60 = 0
                 then 'PT' || (generation_by_fuel.interval_minutes / 60) || 'H'
@@ -37,6 +46,8 @@ generation as (
             as raw_generation_mwh,
         generation_by_fuel._loaded_at
     from generation_by_fuel
+    left join balancing_authorities
+        on generation_by_fuel.iso = balancing_authorities.iso
     left join fuel_map
         on
             generation_by_fuel.iso = fuel_map.source_system
