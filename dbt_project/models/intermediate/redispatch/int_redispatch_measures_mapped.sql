@@ -1,7 +1,9 @@
 -- Redispatch measures mapped to a control area and a canonical fuel, DOMAIN §8.3 steps 2-4.
---   fuel: affected plant -> power plant list (name, or name + block, one fuel only) -> canonical fuel; else the class
---         fallback Konventionell -> unknown, Erneuerbar -> wind_onshore (flag REDISPATCH_FUEL_FALLBACK);
---         Sonstiges / empty class / "Börse" are market or foreign exchanges: excluded from the area balances.
+--   fuel: the affected plant's fuel from int_redispatch_plants_matched (reviewed seed, plant list by exact or
+--         normalised name); else the class fallback Konventionell -> unknown, Erneuerbar -> wind_onshore (flag
+--         REDISPATCH_FUEL_FALLBACK); market or foreign exchanges (the seed's category market, e.g. "Börse"; without
+--         a plant match also the class fallback: a name starting with Börse, class Sonstiges or empty) have no fuel
+--         and are excluded from the area balances.
 --   test runs (Probestart, Testfahrt, Funktionstest, Probeabruf) are excluded unless
 --   var('redispatch_include_test_runs') is true.
 with measures as (
@@ -21,43 +23,28 @@ with measures as (
 
 plants as (
     select
-        lower(trim(name)) as plant_name,
-        lower(trim(concat_ws(' ', name, block))) as plant_block_name,
-        fuel
-    from {{ ref('stg_reference__power_plants') }}
-    where not is_unknown_fuel
-),
-
-plant_names as (
-    select
-        plant_name as match_name,
-        fuel
-    from plants
-    union
-    select
-        plant_block_name as match_name,
-        fuel
-    from plants
-),
-
-unambiguous_plant_names as (
-    select
-        match_name,
-        min(fuel) as fuel
-    from plant_names
-    group by match_name
-    having count(distinct fuel) = 1
+        affected_plant,
+        plant_key,
+        plant_category,
+        fuel,
+        fuel_source
+    from {{ ref('int_redispatch_plants_matched') }}
 ),
 
 mapped as (
     select
         measures.*,
-        plant_match.fuel as plant_fuel,
-        coalesce(trim(measures.affected_plant), '') ilike 'börse%'
-        or coalesce(trim(measures.primary_energy_class), '') in ('', 'Sonstiges') as is_market_or_foreign
+        plants.plant_key,
+        plants.plant_category,
+        plants.fuel as plant_fuel,
+        plants.fuel_source as plant_fuel_source,
+        coalesce(plants.plant_category = 'market', false)
+        or plants.fuel is null and (
+            coalesce(trim(measures.affected_plant), '') ilike 'börse%'
+            or coalesce(trim(measures.primary_energy_class), '') in ('', 'Sonstiges')
+        ) as is_market_or_foreign
     from measures
-    left join unambiguous_plant_names as plant_match
-        on lower(trim(measures.affected_plant)) = plant_match.match_name
+    left join plants on measures.affected_plant = plants.affected_plant
 )
 
 select
@@ -71,12 +58,19 @@ select
     primary_energy_class,
     reason,
     is_test_run,
+    plant_key,
+    plant_category,
     case
         when is_market_or_foreign then null
         when plant_fuel is not null then plant_fuel
         when primary_energy_class = 'Konventionell' then 'unknown'
         when primary_energy_class = 'Erneuerbar' then 'wind_onshore'
     end as fuel,
+    case
+        when is_market_or_foreign then null
+        when plant_fuel is not null then plant_fuel_source
+        when primary_energy_class in ('Konventionell', 'Erneuerbar') then 'class_fallback'
+    end as fuel_source,
     plant_fuel is null as is_fuel_fallback,
     is_market_or_foreign,
     not is_market_or_foreign
