@@ -5,6 +5,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PYTHONPATH="$ROOT/include${PYTHONPATH:+:$PYTHONPATH}"
 # The project's Airflow first on PATH: Airflow starts some of its components by calling `airflow`.
 export PATH="$ROOT/.venv/bin:$PATH"
+# One truth for the warehouse's location: a connection the user set (AIRFLOW_CONN_WAREHOUSE_POSTGRES) names the
+# server and database the make targets bootstrap; PGHOST/PGPORT/WAREHOUSE_DB set to something else is an error.
+eval "$("$ROOT/.venv/bin/python" -m gridcarbon.bootstrap location)"
 # Find a Postgres that answers (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432 postgres) or start a private one.
 eval "$("$ROOT/.venv/bin/python" -m gridcarbon.bootstrap server)"
 export WAREHOUSE_DB="${WAREHOUSE_DB:-gridcarbon}"

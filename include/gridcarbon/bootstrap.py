@@ -6,6 +6,8 @@
     ``postgresql`` package is installed with apt-get when the binaries are missing and we are root).
 ``python -m gridcarbon.bootstrap database NAME``   creates database NAME with its schemas, roles and raw tables.
 ``python -m gridcarbon.bootstrap drop NAME``       drops database NAME (used by the tests).
+``python -m gridcarbon.bootstrap location``   prints ``export`` lines for the PGHOST/PGPORT/WAREHOUSE_DB that a set
+    ``AIRFLOW_CONN_WAREHOUSE_POSTGRES`` implies (fails when they are set to something else).
 ``python -m gridcarbon.bootstrap metadata [URL]``   creates Airflow's metadata database (default: the one in
     ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``) if it is missing.
 
@@ -31,6 +33,7 @@ import hmac
 import io
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -130,6 +133,9 @@ def find_server() -> tuple[str, str, str]:
     user = os.environ.get("PGUSER", "postgres")
     if _answers(host, port, user):
         return host, port, user
+    if os.environ.get("AIRFLOW_CONN_WAREHOUSE_POSTGRES"):
+        sys.exit(f"no Postgres answers at {host}:{port} as {user}, the server AIRFLOW_CONN_WAREHOUSE_POSTGRES "
+                 "names: start it, or unset the connection to let `make` find or start a local one")
     print(f"# no Postgres answers at {host}:{port} as {user}; starting a private cluster", file=sys.stderr)
     return _start_private_cluster()
 
@@ -505,11 +511,53 @@ def drop_database(name: str) -> None:
     _exec_admin(f'drop database if exists "{name}" with (force)')
 
 
+def warehouse_location(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """One truth for where the warehouse is: a set ``AIRFLOW_CONN_WAREHOUSE_POSTGRES`` names the server and the
+    database that the make targets bootstrap and every task writes to. Returns the ``PGHOST``, ``PGPORT`` and
+    ``WAREHOUSE_DB`` it implies; raises ``BootstrapError`` when one of them is set to something else (a demo
+    that created tables in one database and loaded into another crashed on a missing table)."""
+    import json
+    from urllib.parse import unquote, urlsplit
+
+    uri = environ.get("AIRFLOW_CONN_WAREHOUSE_POSTGRES")
+    if not uri:
+        return {}
+    if uri.lstrip().startswith("{"):
+        spec = json.loads(uri)
+        host, port, database = spec.get("host"), spec.get("port"), spec.get("schema")
+    else:
+        parts = urlsplit(uri)
+        if parts.scheme not in ("postgres", "postgresql"):
+            raise BootstrapError(f"AIRFLOW_CONN_WAREHOUSE_POSTGRES must be a postgresql:// URI (got {parts.scheme}://)")
+        host, port, database = parts.hostname, parts.port, unquote(parts.path.lstrip("/"))
+    implied = {"PGHOST": host, "PGPORT": str(port or 5432), "WAREHOUSE_DB": database}
+    out = {}
+    for var, value in implied.items():
+        if not value:
+            continue
+        current = environ.get(var)
+        if current and current != value:
+            raise BootstrapError(
+                f"{var}={current}, but AIRFLOW_CONN_WAREHOUSE_POSTGRES points at {value}: the make targets would "
+                f"create the warehouse in one place and the tasks load into another. Set only the connection "
+                f"(the make targets follow it), or make {var} agree")
+        out[var] = value
+    return out
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__)
         return 2
     cmd = argv[0]
+    if cmd == "location":
+        try:
+            implied = warehouse_location(os.environ)
+        except BootstrapError as exc:
+            print(f"echo {shlex.quote(f'bootstrap: {exc}')} >&2; false")
+            return 1
+        print("export " + " ".join(f"{k}={v}" for k, v in implied.items()) if implied else ":")
+        return 0
     if cmd == "server":
         host, port, user = find_server()
         print(f"export PGHOST={host} PGPORT={port} PGUSER={user}")
