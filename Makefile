@@ -9,6 +9,7 @@ DBT_VENV := .venv-dbt
 ENV := source scripts/env.sh
 START ?=
 END ?=
+DAGS ?=
 REPLAY_PORT ?= 8765
 # the demo's own replay server listens on any free port, so `make replay` can run beside it
 DEMO_REPLAY_PORT ?= 0
@@ -50,7 +51,7 @@ replay: venv  ## run the replay server in the foreground on REPLAY_PORT
 demo: warehouse manifest  ## the main job: extract (replay server) -> raw -> dbt -> summary, offline, finishes by itself
 	@export AIRFLOW_HOME="$(CURDIR)/.local/airflow-demo" AIRFLOW_METADATA_DB=airflow_demo; $(ENV); \
 	  $(VENV)/bin/python -m gridcarbon.bootstrap metadata; \
-	  exec $(VENV)/bin/python -m gridcarbon.demo --port $(DEMO_REPLAY_PORT) $(if $(START),--start $(START)) $(if $(END),--end $(END))
+	  exec $(VENV)/bin/python -m gridcarbon.demo --port $(DEMO_REPLAY_PORT) $(if $(START),--start $(START)) $(if $(END),--end $(END)) $(if $(DAGS),--dags $(DAGS))
 
 lint: warehouse  ## ruff + sqlfluff (the dbt templater compiles against the warehouse)
 	$(VENV)/bin/ruff check include dags plugins tests bench scripts

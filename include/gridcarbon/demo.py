@@ -1,7 +1,9 @@
 """``make demo``: the whole pipeline, offline, against the replay server, through Airflow's own code path.
 
 1. starts the replay server (generated payloads in each API's real format, recorded ones where they match);
-2. points every source connection at it (``AIRFLOW_CONN_<ID>``, as a user would point them at a mirror);
+2. points every source connection the user has not set at it (``AIRFLOW_CONN_<ID>``, as a user would point
+   them at a mirror); a connection the user set is used as it is, and the demo says which endpoint each source
+   uses;
 3. runs every extraction DAG (tag ``extract``) once with ``dag.test()`` and a manual-run window
    (``conf={"window_start", "window_end"}``) instead of hundreds of hourly CLI runs;
 4. runs the transformation DAG(s) (tag ``transform``);
@@ -59,6 +61,29 @@ def replay_connection_env(base_url: str) -> dict[str, str]:
         "extra": {"token_url": base_url + "/netztransparenz/users/connect/token"},
     })
     return env
+
+
+def demo_connection_env(base_url: str, environ: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """The replay server's connections for the sources whose ``AIRFLOW_CONN_<ID>`` the user has not set, and,
+    per source, which endpoint the demo uses (the user's connection is never overwritten)."""
+    from gridcarbon.connections import resolve_endpoint
+    from gridcarbon.http import redact
+
+    replay = replay_connection_env(base_url)
+    to_set: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for var, value in replay.items():
+        source = var.removeprefix("AIRFLOW_CONN_").lower()
+        if environ.get(var):
+            try:
+                where = redact(resolve_endpoint(source, "").base_url)
+            except Exception as exc:  # noqa: BLE001 - a broken user connection is reported by its task
+                where = f"unreadable ({type(exc).__name__})"
+            used[source] = f"your connection {var} ({where})"
+        else:
+            to_set[var] = value
+            used[source] = "the demo's replay server"
+    return to_set, used
 
 
 def _say(message: str) -> None:
@@ -191,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default=DEFAULT_START, help="window start (ISO-8601, UTC default)")
     parser.add_argument("--end", default=DEFAULT_END, help="window end, exclusive")
     parser.add_argument("--port", type=int, default=0, help="replay server port (0 = any free port)")
+    parser.add_argument("--dags", default="", help="comma-separated DAG ids to run (default: every DAG)")
     args = parser.parse_args(argv)
+    selected = {d.strip() for d in args.dags.split(",") if d.strip()}
     window = Window(parse_utc(args.start), parse_utc(args.end))
     # The demo prints its own progress; Airflow's and dbt's INFO logs (task logs go to the console under
     # dag.test) would bury it. GRIDCARBON_DEMO_VERBOSE=1 shows them.
@@ -203,8 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     from gridcarbon.warehouse import connect
 
     server = ReplayServer(port=args.port).start()
-    os.environ.update(replay_connection_env(server.base_url))
+    to_set, used = demo_connection_env(server.base_url, os.environ)
+    os.environ.update(to_set)
     _say(f"gridcarbon demo: window {window}, replay server {server.base_url}")
+    for source, where in sorted(used.items()):
+        _say(f"  {source}: {where}")
     try:
         _ensure_airflow_db()
         from airflow.dag_processing.dagbag import DagBag
@@ -214,8 +244,12 @@ def main(argv: list[str] | None = None) -> int:
             for path, err in bag.import_errors.items():
                 _say(f"✗ import error in {path}: {err}")
             return 1
-        extract = sorted((d for d in bag.dags.values() if "extract" in d.tags), key=lambda d: d.dag_id)
-        transform = sorted((d for d in bag.dags.values() if "transform" in d.tags), key=lambda d: d.dag_id)
+        chosen = [d for d in bag.dags.values() if not selected or d.dag_id in selected]
+        if selected - {d.dag_id for d in chosen}:
+            _say(f"✗ no such DAG: {', '.join(sorted(selected - {d.dag_id for d in chosen}))}")
+            return 2
+        extract = sorted((d for d in chosen if "extract" in d.tags), key=lambda d: d.dag_id)
+        transform = sorted((d for d in chosen if "transform" in d.tags), key=lambda d: d.dag_id)
         conn = connect()
         failures: list[str] = []
         landed: dict[str, int] = {}
@@ -258,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"  {table:<45} {n:>10,} rows")
         from gridcarbon import demo_summary
 
-        demo_summary.print_marts_summary(window, _say)
+        if transform:
+            demo_summary.print_marts_summary(window, _say)
+        else:
+            _say("(no transformation DAG selected: no marts summary)")
         conn.close()
         if failures:
             _say(f"demo finished with failures: {', '.join(failures)}")

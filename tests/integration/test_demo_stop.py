@@ -58,3 +58,30 @@ def test_a_second_demo_is_refused_while_one_runs(tmp_path: Path) -> None:
                                 env={**os.environ, "AIRFLOW_HOME": str(home)}, timeout=60, check=False)
     assert result.returncode == 1
     assert "another demo is running" in result.stdout
+
+
+def test_the_demo_uses_a_connection_the_user_set(warehouse_db: str, airflow_db: Path, replay_server: object,
+                                                 tmp_path: Path) -> None:
+    """README says the AIRFLOW_CONN_* variables select other endpoints for `make demo`; the demo used to overwrite
+    every one of them with its own replay server. A user's Tibber mirror (here: another replay server) must get
+    the Tibber requests, and the demo says which endpoint each source uses."""
+    import requests
+
+    from gridcarbon.demo import replay_connection_env
+
+    base = replay_server.base_url  # type: ignore[attr-defined]
+    requests.delete(f"{base}/_requests", timeout=5)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_") or k.endswith("_POSTGRES")}
+    env.update({"DBT_DATABASE": os.environ["GRIDCARBON_TEST_DATABASE"], "PYTHONUNBUFFERED": "1",
+                "AIRFLOW_CONN_TIBBER": replay_connection_env(base)["AIRFLOW_CONN_TIBBER"]})
+    env.pop("GRIDCARBON_DEMO_WORKER", None)
+    result = subprocess.run([sys.executable, "-m", "gridcarbon.demo", "--start", "2025-03-01", "--end", "2025-03-02",
+                             "--dags", "tibber_ingest"], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=600, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert f"tibber: your connection AIRFLOW_CONN_TIBBER ({base}/tibber/v1-beta/gql)" in output, output
+    assert "smard: the demo's replay server" in output, output
+    served = requests.get(f"{base}/_requests", timeout=5).json()
+    assert any(r["source"] == "tibber" for r in served), "the user's Tibber endpoint got no request"
+    assert "✓ tibber_ingest success" in output, output
