@@ -361,6 +361,14 @@ def test_real_project_builds_through_airflow(airflow_home: dict[str, str], wareh
         cur.execute("select region, count(*), count(distinct (interval_start_utc, resolution, scope)) "
                     "from marts.fct_grid_carbon_intensity where region in ('CAISO', 'CISO') group by region")
         assert cur.fetchall() == [("CISO", 3 * 2, 3 * 2)]  # 3 hours x 2 scopes
+        # SMARD's price belongs to the DE-LU bidding zone: the same UTC hours in California carry no German price
+        # (they did: the price joined on time alone, and a negative German price flipped CISO's merit order)
+        cur.execute("select count(*), count(price_eur_per_mwh), bool_and('PRICE_MISSING' = any(flags)) "
+                    "from marts.fct_grid_carbon_intensity where region = 'CISO'")
+        assert cur.fetchone() == (6, 0, True)
+        cur.execute("select count(price_eur_per_mwh) from marts.fct_grid_carbon_intensity where region = 'DE' "
+                    "and resolution = 'PT1H' and interval_start_utc = any(%s)", (HOURS,))
+        assert cur.fetchone()[0] == 3 * 2
     assert (docs / "index.html").is_file() and (docs / "catalog.json").is_file()
 
 

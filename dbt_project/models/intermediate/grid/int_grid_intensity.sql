@@ -87,7 +87,11 @@ intervals as (
         bool_and(generation.is_published) as all_published,
         bool_or(generation.is_negative_clamped and generation.is_published) as any_negative_clamped,
         bool_or(generation.is_unknown_fuel and generation.generation_mwh > 0) as any_unknown_fuel,
-        sum(generation.generation_mwh) as generation_mwh
+        sum(generation.generation_mwh) as generation_mwh,
+        -- SMARD's day-ahead price is the DE-LU bidding zone's, so it applies to SMARD's regions only (DE and the
+        -- four control areas). It used to match on time alone: US hours got the German price and its
+        -- negative-price override; without a price of their own US rows are flagged PRICE_MISSING.
+        generation.source_system = 'smard' as is_de_lu_bidding_zone
     from generation
     group by generation.source_system, generation.region, generation.resolution, generation.interval_start_utc
 ),
@@ -269,22 +273,26 @@ assembled as (
             and emissions.scope = wind_onshore_factors.scope
     left join prices as quarter_hour_prices
         on
-            intervals.resolution = 'PT15M'
+            intervals.is_de_lu_bidding_zone
+            and intervals.resolution = 'PT15M'
             and quarter_hour_prices.resolution = 'PT15M'
             and intervals.interval_start_utc = quarter_hour_prices.interval_start_utc
     left join prices as hourly_prices_for_quarter
         on
-            intervals.resolution = 'PT15M'
+            intervals.is_de_lu_bidding_zone
+            and intervals.resolution = 'PT15M'
             and hourly_prices_for_quarter.resolution = 'PT1H'
             and {{ utc_hour_start('intervals.interval_start_utc') }} = hourly_prices_for_quarter.interval_start_utc
     left join prices as hourly_prices
         on
-            intervals.resolution = 'PT1H'
+            intervals.is_de_lu_bidding_zone
+            and intervals.resolution = 'PT1H'
             and hourly_prices.resolution = 'PT1H'
             and intervals.interval_start_utc = hourly_prices.interval_start_utc
     left join quarter_hour_prices_by_hour
         on
-            intervals.resolution = 'PT1H'
+            intervals.is_de_lu_bidding_zone
+            and intervals.resolution = 'PT1H'
             and intervals.interval_start_utc = quarter_hour_prices_by_hour.interval_start_utc
 ),
 
