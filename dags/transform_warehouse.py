@@ -43,6 +43,11 @@ manifest` (`dbt parse`, no database connection), which `make test`, `make demo` 
 If the manifest is missing, the DAG renders a single `dbt_manifest_missing` task that writes it and fails
 with instructions; the full graph appears at the next parse.
 
+**Queue `dbt`.** Every task of this DAG is on the Celery queue `dbt` (`GRIDCARBON_DBT_QUEUE`): under the
+CeleryExecutor a worker started with `airflow celery worker --queues dbt` runs the transformation, apart from
+the extraction workers on `default` (docker-compose's `celery` profile, README "Scaling out"); the
+LocalExecutor ignores queues.
+
 **dbt runs in its own virtualenv** (`GRIDCARBON_DBT_EXECUTABLE`, default `.venv-dbt/bin/dbt`) and connects
 through the project's env-var `profiles.yml` (`DBT_HOST`, `DBT_PORT`, `DBT_USER`, `DBT_PASSWORD`,
 `DBT_DATABASE`): the password lives only in the worker's environment.
@@ -55,7 +60,7 @@ from datetime import UTC, datetime
 from airflow.sdk import DAG, AssetAny
 
 from gridcarbon import dbt_runner
-from gridcarbon.dag_defaults import DEFAULT_ARGS, raw_asset
+from gridcarbon.dag_defaults import DBT_QUEUE, DEFAULT_ARGS, raw_asset
 from gridcarbon.sources import all_raw_tables
 
 
@@ -76,7 +81,9 @@ with DAG(
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    # every task on the dbt queue (GRIDCARBON_DBT_QUEUE, default "dbt"): under the CeleryExecutor only the
+    # workers listening on it run dbt; the LocalExecutor ignores queues
+    default_args={**DEFAULT_ARGS, "queue": DBT_QUEUE},
     tags=["transform", "dbt"],
     doc_md=__doc__,
 ) as dag:
@@ -105,6 +112,13 @@ with DAG(
                         task_id=source, python_callable=dbt_freshness.report, trigger_rule="all_done",
                         op_kwargs={"source": source, "checker_task_id": check.task_id},
                         doc_md=f"Fails when dbt source freshness finds `{source}` past its `error_after`.")
+        from cosmos.settings import watcher_dbt_execution_queue
+
+        if not watcher_dbt_execution_queue:
+            # Cosmos gives the watcher's producer (the task running `dbt build`) the queue of its setting
+            # [cosmos] watcher_dbt_execution_queue, else Airflow's default queue, whatever default_args say
+            for operator in dag.tasks:
+                operator.queue = DBT_QUEUE
     else:
         from airflow.providers.standard.operators.python import PythonOperator
 

@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,7 @@ def load_fixture(loader_dsn: str, measures_csv: Path, plants_csv: Path) -> int:
     the loader role, like the Airflow task). Returns the number of measures."""
     from gridcarbon.intervals import Window
     from gridcarbon.sources import netztransparenz as nt
-    from gridcarbon.warehouse import LoadMeta, connect
+    from gridcarbon.warehouse import LoadMeta, connect, transaction
 
     measures = nt.parse_redispatch_csv(measures_csv.read_bytes())
     plants = nt.read_power_plants(str(plants_csv))
@@ -163,8 +163,9 @@ def load_fixture(loader_dsn: str, measures_csv: Path, plants_csv: Path) -> int:
     conn = connect(loader_dsn)
     try:
         meta = LoadMeta(dag_id="measure_redispatch_mapping", run_id="manual", window=window)
-        nt.load_measures(conn, measures, window, meta, lookback=timedelta(0))
-        nt.load_power_plants(conn, plants, meta)
+        with transaction(conn):
+            nt.load(conn, measures, window, meta)
+            nt.load_power_plants(conn, plants, None, meta)
     finally:
         conn.close()
     return len(measures)

@@ -16,6 +16,13 @@ It
 5. on Ctrl-C or SIGTERM stops every child (SIGTERM to its process group, then SIGKILL after a grace period)
    and exits 0.
 
+Under the CeleryExecutor (``AIRFLOW__CORE__EXECUTOR=CeleryExecutor``) it also runs one ``airflow celery worker``
+per entry of ``GRIDCARBON_CELERY_WORKERS`` (default ``default:4,dbt:2``: a worker on the queue ``default`` with
+4 slots, one on ``dbt``, the transformation's queue, with 2), supervised like the other components, each with a
+log server port of its own (``[logging] worker_log_server_port`` for the first, the next free ports after it
+for the others). The broker is ``AIRFLOW__CELERY__BROKER_URL`` (default ``redis://127.0.0.1:6379/0``); task
+results go to ``AIRFLOW__CELERY__RESULT_BACKEND`` (Airflow's default: the metadata database).
+
 ``AirflowStack`` is the same thing as a class; the live tests (``tests/live``) drive the stack through it.
 """
 
@@ -30,7 +37,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,6 +46,41 @@ from gridcarbon.bootstrap import ensure_metadata_database
 
 COMPONENTS: tuple[str, ...] = ("api-server", "scheduler", "dag-processor", "triggerer")
 DEFAULT_PORT = 8080
+CELERY_WORKERS_ENV = "GRIDCARBON_CELERY_WORKERS"
+DEFAULT_CELERY_WORKERS = "default:4,dbt:2"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_WORKER_LOG_SERVER_PORT = 8793  # Airflow's [logging] worker_log_server_port
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    """One ``airflow celery worker``: the queues it consumes, its slots, and the port of its log server."""
+
+    queues: tuple[str, ...]
+    concurrency: int = 2
+    log_server_port: int | None = None  # None: assigned by AirflowStack (one port per worker on this host)
+
+    @property
+    def name(self) -> str:
+        return "worker-" + "-".join(self.queues)
+
+
+def parse_celery_workers(spec: str) -> tuple[CeleryWorker, ...]:
+    """``"default:4,dbt:2"`` -> two workers; ``queue+queue:slots`` gives one worker several queues."""
+    workers = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        queues, _, slots = item.partition(":")
+        names = tuple(q.strip() for q in queues.split("+") if q.strip())
+        if not names or (slots and not slots.strip().isdigit()):
+            raise ValueError(f"{CELERY_WORKERS_ENV}: {item!r} is not 'queue[+queue]:slots'")
+        workers.append(CeleryWorker(names, int(slots) if slots else 2))
+    return tuple(workers)
+
+
+def uses_celery(env: Mapping[str, str]) -> bool:
+    """The executor setting names the CeleryExecutor (alone or first of several executors)."""
+    executors = [e.strip().rsplit(".", 1)[-1] for e in env.get("AIRFLOW__CORE__EXECUTOR", "").split(",")]
+    return "CeleryExecutor" in executors
 
 
 def venv_bin() -> Path:
@@ -79,6 +121,7 @@ class Component:
     name: str
     command: list[str]
     log_path: Path
+    env: dict[str, str] | None = None  # None: the stack's environment
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     _log: IO[bytes] | None = field(default=None, repr=False)
@@ -86,13 +129,16 @@ class Component:
 
 
 class AirflowStack:
-    """Airflow's api-server, scheduler, dag-processor and triggerer as supervised child processes.
+    """Airflow's api-server, scheduler, dag-processor and triggerer as supervised child processes, and under
+    the CeleryExecutor the Celery workers too.
 
-    ``env`` is the environment to run with (``os.environ`` if None); ``home`` overrides its ``AIRFLOW_HOME``.
+    ``env`` is the environment to run with (``os.environ`` if None); ``home`` overrides its ``AIRFLOW_HOME``;
+    ``celery_workers`` overrides ``GRIDCARBON_CELERY_WORKERS`` (ignored unless the executor is Celery).
     """
 
     def __init__(self, env: Mapping[str, str] | None = None, port: int = DEFAULT_PORT, home: Path | None = None,
-                 *, host: str | None = None, echo: bool = False, max_restarts: int = 3) -> None:
+                 *, host: str | None = None, echo: bool = False, max_restarts: int = 3,
+                 celery_workers: Sequence[CeleryWorker] | None = None) -> None:
         base = dict(os.environ if env is None else env)
         self.home = Path(home or base.get("AIRFLOW_HOME") or Path.home() / "airflow")
         self.port = port
@@ -102,6 +148,7 @@ class AirflowStack:
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_dir = self.home / "logs" / "components"
         self.env = self._component_env(base)
+        self.celery_workers = self._celery_workers(celery_workers)
         self.components: dict[str, Component] = {}
         self._token: str | None = None
         self._lock = threading.Lock()
@@ -124,7 +171,36 @@ class AirflowStack:
         env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
         env.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
         env["PYTHONUNBUFFERED"] = "1"
+        if uses_celery(env):
+            env.setdefault("AIRFLOW__CELERY__BROKER_URL", DEFAULT_BROKER_URL)
         return env
+
+    def _celery_workers(self, given: Sequence[CeleryWorker] | None) -> tuple[CeleryWorker, ...]:
+        """The workers to run (none unless the executor is Celery), each with a log server port of its own:
+        Airflow's port for the first, then the next ports that are free on this host."""
+        if not uses_celery(self.env):
+            return ()
+        workers = tuple(given) if given is not None else parse_celery_workers(
+            self.env.get(CELERY_WORKERS_ENV) or DEFAULT_CELERY_WORKERS)
+        if len({w.name for w in workers}) != len(workers):
+            raise ValueError(f"two Celery workers with the same queues: {[w.queues for w in workers]}")
+        base = int(self.env.get("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT") or DEFAULT_WORKER_LOG_SERVER_PORT)
+        taken = {w.log_server_port for w in workers if w.log_server_port}
+        taken.add(int(self.env.get("AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT") or 8794))
+        assigned = []
+        candidate = base
+        for worker in workers:
+            if worker.log_server_port is None:
+                while candidate in taken or (assigned and not _port_free(candidate)):
+                    candidate += 1
+                worker = CeleryWorker(worker.queues, worker.concurrency, candidate)
+                taken.add(candidate)
+            assigned.append(worker)
+        return tuple(assigned)
+
+    @property
+    def component_names(self) -> tuple[str, ...]:
+        return COMPONENTS + tuple(w.name for w in self.celery_workers)
 
     @property
     def sql_alchemy_conn(self) -> str:
@@ -172,7 +248,20 @@ class AirflowStack:
             if self.host:
                 command += ["--host", self.host]
             return command
+        for worker in self.celery_workers:
+            if worker.name == name:
+                # node name <queues>-<pid of this launcher>@<host>: unique per stack, so two stacks on one broker
+                # (or a restarted worker) are told apart in Flower and `celery inspect`
+                return [airflow, "celery", "worker", "--queues", ",".join(worker.queues),
+                        "--concurrency", str(worker.concurrency),
+                        "--celery-hostname", f"{'-'.join(worker.queues)}-{os.getpid()}@%h"]
         return [airflow, name]
+
+    def _env_of(self, name: str) -> dict[str, str] | None:
+        for worker in self.celery_workers:
+            if worker.name == name:
+                return {**self.env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(worker.log_server_port)}
+        return None
 
     def _spawn(self, component: Component) -> None:
         component.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,7 +270,8 @@ class AirflowStack:
         log.flush()
         component._log = log
         stdout: Any = subprocess.PIPE if self.echo else log
-        component.process = subprocess.Popen(component.command, env=self.env, stdin=subprocess.DEVNULL,
+        component.process = subprocess.Popen(component.command, env=component.env or self.env,
+                                             stdin=subprocess.DEVNULL,
                                              stdout=stdout, stderr=subprocess.STDOUT, start_new_session=True)
         if self.echo:
             component._pump = threading.Thread(target=self._pump, args=(component,), daemon=True)
@@ -201,8 +291,8 @@ class AirflowStack:
 
     def start(self, *, supervise: bool = False) -> None:
         """Start every component (``supervise=True``: restart dead ones from a background thread)."""
-        for name in COMPONENTS:
-            component = Component(name, self._command(name), self.log_dir / f"{name}.log")
+        for name in self.component_names:
+            component = Component(name, self._command(name), self.log_dir / f"{name}.log", self._env_of(name))
             self.components[name] = component
             self._spawn(component)
         if supervise:
@@ -313,7 +403,7 @@ class AirflowStack:
 
     def log_tails(self, lines: int = 60) -> str:
         parts = []
-        for name in COMPONENTS:
+        for name in self.component_names:
             path = self.log_dir / f"{name}.log"
             parts.append(f"----- {name} ({path}), last {lines} lines -----\n{tail(path, lines)}")
         return "\n".join(parts)
@@ -323,6 +413,17 @@ class AirflowStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("", port))  # every interface, as Airflow's log server binds
+        except OSError:
+            return False
+    return True
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
@@ -357,11 +458,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.prepare()
         stack.start()
-        print(f"· starting {', '.join(COMPONENTS)}; logs in {stack.log_dir}", flush=True)
+        print(f"· starting {', '.join(stack.component_names)}; logs in {stack.log_dir}", flush=True)
         stack.wait_ready(args.ready_timeout)
         print(f"\nAirflow is up: http://localhost:{args.port}\n"
               f"  login: {stack.username} / {stack.password}   (password file {stack.passwords_file})\n"
               f"  metadata: {_redacted(stack.sql_alchemy_conn)}\n"
+              f"{_celery_summary(stack)}"
               f"  Ctrl-C stops every component.\n", flush=True)
         while True:
             time.sleep(2.0)
@@ -383,7 +485,17 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
-        print(f"· {reason}: stopped every Airflow component ({', '.join(COMPONENTS)}).", flush=True)
+        print(f"· {reason}: stopped every Airflow component ({', '.join(stack.component_names)}).", flush=True)
+
+
+def _celery_summary(stack: AirflowStack) -> str:
+    if not stack.celery_workers:
+        return ""
+    workers = "; ".join(f"{w.name} (queues {','.join(w.queues)}, {w.concurrency} slots, "
+                        f"log server :{w.log_server_port})" for w in stack.celery_workers)
+    return (f"  executor: CeleryExecutor, broker {_redacted(stack.env['AIRFLOW__CELERY__BROKER_URL'])}\n"
+            f"  Celery workers: {workers}\n"
+            f"  Flower: `airflow celery flower` (http://localhost:5555)\n")
 
 
 def _redacted(url: str) -> str:

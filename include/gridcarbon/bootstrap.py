@@ -47,7 +47,6 @@ from gridcarbon.settings import REPO_ROOT
 LOADER_ROLE = "gridcarbon_loader"
 TRANSFORMER_ROLE = "gridcarbon_transformer"
 BI_ROLE = "bi_reader"
-RAW_SCHEMAS = ("raw_smard", "raw_tibber", "raw_netztransparenz", "raw_eia", "raw_iso", "raw_reference")
 DBT_SCHEMAS = ("staging", "intermediate", "snapshots", "marts", "seeds", "dbt_test__audit")
 LOCAL_DIR = REPO_ROOT / ".local"
 
@@ -315,8 +314,10 @@ def create_database(name: str) -> None:
                 cur.execute(sql.SQL("revoke connect on database {} from public").format(sql.Identifier(other)))
     conn.close()
 
+    from gridcarbon.sources import raw_schemas  # the registry's: one per schema of its raw tables
+
     stmts = ["revoke all on schema public from public"]
-    for schema in RAW_SCHEMAS:
+    for schema in raw_schemas():
         stmts += [
             f"create schema if not exists {schema} authorization {LOADER_ROLE}",
             f"grant usage on schema {schema} to {TRANSFORMER_ROLE}",

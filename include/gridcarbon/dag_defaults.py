@@ -1,4 +1,4 @@
-"""What every DAG shares, in one place: owner, retries with exponential backoff, asset URIs.
+"""What every DAG shares, in one place: owner, retries with exponential backoff, Celery queues, asset URIs.
 
 Imported by the DAG files at parse time, so it must stay light: no Airflow import at module level
 beyond ``airflow.sdk.Asset`` inside ``raw_asset``.
@@ -28,6 +28,22 @@ DEFAULT_ARGS: dict[str, Any] = {
     # own per-fetch deadline, GRIDCARBON_HTTP_DEADLINE). A DAG may pass a longer one for its heavy tasks.
     "execution_timeout": timedelta(minutes=env_int("GRIDCARBON_TASK_TIMEOUT_MINUTES", 60)),
 }
+
+
+# Celery queues (the LocalExecutor ignores them). The dbt DAG runs on a queue of its own, so the workers sized for
+# dbt (memory, threads, the warehouse close by) take it and a backlog of extraction tasks never delays the
+# marts; extraction runs on Airflow's default queue (``[operators] default_queue``, "default") unless an API is
+# given a queue of its own with ``GRIDCARBON_QUEUE_<POOL>`` (e.g. ``GRIDCARBON_QUEUE_EIA=us``, for workers
+# with an allow-listed egress IP). Read when the DAG files are parsed: set them for the DAG processor.
+DBT_QUEUE_ENV = "GRIDCARBON_DBT_QUEUE"
+DBT_QUEUE = env_str(DBT_QUEUE_ENV, "dbt")
+
+
+def api_task_args(pool: str) -> dict[str, Any]:
+    """``@task(**api_task_args("smard"), ...)``: an API's pool (``gridcarbon.pools``), and its queue when
+    ``GRIDCARBON_QUEUE_<POOL>`` names one (otherwise the task stays on the default queue)."""
+    queue = env_str(f"GRIDCARBON_QUEUE_{pool.upper()}", "")
+    return {"pool": pool, **({"queue": queue} if queue else {})}
 
 
 CATCHUP_DAYS_ENV = "GRIDCARBON_CATCHUP_DAYS"

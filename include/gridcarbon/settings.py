@@ -1,8 +1,17 @@
-"""Settings read from the environment, with documented defaults. Nothing here reads a secret."""
+"""Settings read from the environment, with documented defaults. Nothing here reads a secret.
+
+A source's settings are read once, at the task boundary: the shared task runner takes one snapshot of the
+environment (``Environment.current()``) and each source turns it into its own frozen, typed ``Settings``
+(``<module>.Settings.from_env``). Library functions (fetch, parse, load) take those values, never the
+environment, so a test passes ``Settings(lookback=timedelta(0))`` instead of patching variables.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,3 +40,52 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw in (None, ""):
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One snapshot of environment variables with typed readers; an unset or empty variable gives the default.
+
+    ``Environment.current()`` at the task boundary; ``Environment({"SMARD_REGIONS": "DE"})`` in a test.
+    """
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def current(cls) -> Environment:
+        return cls(dict(os.environ))
+
+    def text(self, name: str, default: str) -> str:
+        raw = self.values.get(name)
+        return default if raw in (None, "") else str(raw)
+
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        raw = self.text(name, "")
+        try:
+            value = default if raw == "" else int(raw)
+        except ValueError:
+            raise ValueError(f"{name}={raw!r} is not a whole number") from None
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{name}={value} must be >= {minimum}")
+        return value
+
+    def items(self, name: str, default: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """A comma-separated list (blank items dropped)."""
+        raw = self.text(name, "")
+        if raw == "":
+            return tuple(default)
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+    def hours(self, name: str, default: int) -> timedelta:
+        """A non-negative number of hours (look-backs)."""
+        return timedelta(hours=self.integer(name, default, minimum=0))
+
+    def minutes(self, name: str, default: int) -> timedelta:
+        return timedelta(minutes=self.integer(name, default, minimum=0))
+
+    def day(self, name: str, default: date) -> date:
+        raw = self.text(name, "")
+        try:
+            return default if raw == "" else date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"{name}={raw!r} is not a date (YYYY-MM-DD)") from None

@@ -1,12 +1,14 @@
 """Loading into the Postgres warehouse.
 
-Every raw table is described once by a ``RawTable`` (columns, primary key). A load *replaces a window*: in
-one transaction it deletes the rows of one scope (e.g. one SMARD series) inside the fetched window and COPYs
-the fresh rows straight into the table. That gives:
+Every raw table is described once by a ``RawTable`` (columns, primary key). A load *replaces a window*: it
+deletes the rows of one scope (e.g. one SMARD series) inside the fetched window and COPYs the fresh rows
+straight into the table. **The caller owns the transaction**: ``replace_window`` never commits; the caller
+composes one or several replacements (EIA: one per balancing authority; Tibber: every home's tables) inside
+``with transaction(conn):``, which commits them together or rolls them all back. That gives:
 
 - idempotent reruns (same interval, same rows, same checksum);
 - revisions applied (a revised value replaces the old one because the whole fetched window is replaced);
-- nothing partial (any error, including one injected between DELETE and COPY, rolls the transaction back);
+- nothing partial (any error, also one between DELETE and COPY, rolls the whole transaction back);
 - close to bare-COPY throughput (measured in ``bench/``; COPY into a temp table + ``INSERT .. ON CONFLICT``
   reached only ~0.45x).
 
@@ -23,9 +25,9 @@ Airflow's retries ask again. A source that documents withdrawing rows (``withdra
 empty answer over stored rows is refused there.
 
 Errors keep their cause: a database error during the load (a terminated backend, a duplicate key written by
-a concurrent load of the same window) raises ``LoadError`` naming source, URL (when the caller gives it),
-window, table and scope, with the database error as ``__cause__``; a failing rollback on a dead connection
-is logged, never raised over the error that matters.
+a concurrent load of the same window) raises ``LoadError`` naming source, URL (``LoadMeta.url``, when the caller
+gives it), window, table and scope, with the database error as ``__cause__``; ``transaction`` rolls back, and a
+failing rollback on a dead connection is logged, never raised over the error that matters.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from gridcarbon.errors import IncompleteAnswerError, LoadError
@@ -114,6 +118,38 @@ class RawTable:
         return "\n".join(stmts)
 
 
+def sql(sql_type: str, description: str = "") -> dict[str, tuple[str, str]]:
+    """The metadata of a ``Record`` field that is a column of its raw table:
+    ``iso: str = field(metadata=sql("text not null", "the ISO"))``."""
+    return {"column": (sql_type, description)}
+
+
+@cache
+def _row_getter(record: type) -> Any:
+    return attrgetter(*(f.name for f in fields(record)))
+
+
+class Record:
+    """A typed record that is one row of a raw table: a frozen dataclass whose fields, in order, are the table's
+    columns, each declared once with its Python type, SQL type and description (``sql``)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def columns(cls) -> tuple[Column, ...]:
+        return tuple(Column(f.name, *f.metadata["column"]) for f in fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
+    def table(cls, schema: str, name: str, *, primary_key: tuple[str, ...], description: str = "",
+              completeness: Completeness | None = None) -> RawTable:
+        """The raw table whose rows these records are."""
+        return RawTable(schema, name, cls.columns(), primary_key, description=description, completeness=completeness)
+
+    def row(self) -> tuple[Any, ...]:
+        """The record's values in column order (what ``replace_window`` takes)."""
+        return tuple(_row_getter(type(self))(self))
+
+
 @dataclass(frozen=True)
 class LoadMeta:
     """Who loaded the rows: stored in the ``_*`` columns of every raw row."""
@@ -122,6 +158,7 @@ class LoadMeta:
     run_id: str | None = None
     window: Window | None = None
     loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    url: str | None = None  # where the rows came from (redacted): named in load errors, not stored
 
 
 @dataclass(frozen=True)
@@ -215,16 +252,36 @@ def connect(dsn: str | None = None) -> Any:
 
 
 @contextmanager
-def connection_scope(conn: Any = None) -> Iterator[Any]:
-    """The caller's connection as is, or a new one from ``connect()`` that is closed afterwards."""
-    if conn is not None:
-        yield conn
-        return
-    own = connect()
+def transaction(conn: Any, *, source: str = "warehouse", url: str | None = None,
+                window: Window | None = None) -> Iterator[Any]:
+    """One transaction on ``conn``: what the block writes is committed when it ends, or rolled back (quietly on a
+    dead connection) when it raises. The caller composes loads in it::
+
+        with transaction(conn):
+            for scope in scopes:
+                replace_window(conn, table, rows_of[scope], scope=scope, ...)
+
+    A connection in autocommit mode is switched off for the block. A failing commit raises ``LoadError`` naming
+    ``source``, ``url`` and ``window``, with the database error as ``__cause__``.
+    """
+    autocommit = bool(getattr(conn, "autocommit", False))
+    if autocommit:
+        conn.autocommit = False
     try:
-        yield own
+        yield conn
+        try:
+            conn.commit()
+        except Exception as exc:
+            if not (type(exc).__module__ or "").startswith("psycopg2"):
+                raise
+            raise LoadError(f"commit failed ({type(exc).__name__}: {str(exc).strip()})", source=source, url=url,
+                            start=window.start if window else None, end=window.end if window else None) from exc
+    except BaseException:
+        rollback_quietly(conn)
+        raise
     finally:
-        own.close()
+        if autocommit and not getattr(conn, "closed", False):
+            conn.autocommit = True
 
 
 def ensure_table(conn: Any, table: RawTable) -> None:
@@ -272,23 +329,23 @@ def replace_window(
     meta: LoadMeta | None = None,
     source: str | None = None,
     url: str | None = None,
-    _after_delete: Any = None,
 ) -> LoadResult:
-    """Replace the rows of ``scope`` whose ``time_column`` lies in ``window`` by ``rows``, atomically.
+    """Replace the rows of ``scope`` whose ``time_column`` lies in ``window`` by ``rows``, in the caller's
+    transaction (``with transaction(conn):``; nothing is committed here).
 
     ``rows`` hold the table's columns in order (without the load metadata columns, which are appended).
-    With neither ``time_column`` nor ``window`` the whole scope is replaced. ``_after_delete`` is a test hook
-    called between DELETE and COPY (used to prove a failure there leaves the previous state).
+    With neither ``time_column`` nor ``window`` the whole scope is replaced. Load errors name ``source``
+    (default: the schema without ``raw_``) and ``url`` (default: ``meta.url``).
     """
     scope = dict(scope or {})
-    where_ = {"source": source or table.schema.removeprefix("raw_"), "url": url,
+    meta = meta or LoadMeta(window=window)
+    where_ = {"source": source or table.schema.removeprefix("raw_"), "url": url or meta.url,
               "start": window.start if window else None, "end": window.end if window else None}
     materialised = list(rows)
     try:
         _validate(table, materialised, scope, time_column, window)
     except LoadError as exc:
         raise LoadError(exc.detail, **where_) from None
-    meta = meta or LoadMeta(window=window)
     suffix: tuple[Any, ...] = ()
     columns = table.column_names
     if table.with_load_metadata:
@@ -316,15 +373,11 @@ def replace_window(
                                   scope, where_)
             cur.execute(delete_sql, params)
             deleted = cur.rowcount
-            if _after_delete is not None:
-                _after_delete()
             cur.copy_expert(
                 f"copy {table.qualified} ({', '.join(columns)}) from stdin",
                 copy_buffer(materialised, suffix),
             )
-        conn.commit()
     except Exception as exc:
-        rollback_quietly(conn)
         error = as_load_error(exc, table, scope, **where_)
         if error is exc:
             raise

@@ -1,5 +1,5 @@
-"""Shared by the ISO integration tests: replay-server control calls, a checksum of one ISO's rows, and
-windows relative to the real clock for current-data-only sources."""
+"""Shared by the ISO integration tests: one task's work without Airflow, replay-server control calls, a checksum of
+one ISO's rows, and windows relative to the real clock for current-data-only sources."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ from typing import Any
 from urllib.request import Request, urlopen
 
 from gridcarbon.intervals import Window
+from gridcarbon.sources import runner
+from gridcarbon.sources.contract import NothingToLoad, NotServed
+from gridcarbon.sources.registry import source
+
+
+def extract_load(name: str, window: Window, **kwargs: Any) -> dict[str, Any] | NotServed | NothingToLoad:
+    """What the task of registry entry ``name`` does for ``window`` (``runner.extract_load``: settings from the
+    environment unless given, endpoint from the connection, fetch, load in one transaction), without Airflow:
+    the task's summary (``rows``, ``replaced``, ``window``), or the ``NotServed``/``NothingToLoad`` value."""
+    outcome = runner.extract_load(source(name), window, **kwargs)
+    return outcome.summary() if isinstance(outcome, runner.Loaded) else outcome
 
 
 def replay_control(server: Any, what: str, method: str = "GET", body: dict | None = None) -> Any:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gridcarbon.errors import MalformedPayloadError
-from gridcarbon.sources import bpa
-from tests.integration.iso_helpers import inject_fault, iso_state, recent_window
+from gridcarbon.sources.contract import NotServed
+from tests.integration.iso_helpers import extract_load, inject_fault, iso_state, recent_window
 
 _state = partial(iso_state, iso="bpa")
 
@@ -23,24 +23,22 @@ pytestmark = pytest.mark.integration
 def test_recent_day_loads_and_rerun_is_identical(loader: Any, admin_conn: Any) -> None:
     """A day inside the last 7 days lands 12 stamps x 4 generation columns per hour (Load not stored)."""
     window = recent_window(30, 24)
-    result = bpa.extract_and_load(window, conn=loader)
+    result = extract_load("bpa", window, conn=loader)
     state = _state(admin_conn, window)
     assert result["rows"] == 24 * 12 * 4 == state[0]
-    bpa.extract_and_load(window, conn=loader)
+    extract_load("bpa", window, conn=loader)
     assert _state(admin_conn, window) == state
     with admin_conn.cursor() as cur:
         cur.execute("select count(*) from raw_iso.generation_by_fuel where iso = 'bpa' and source_label = 'Load'")
         assert cur.fetchone()[0] == 0
 
 
-def test_too_old_window_skips_and_keeps_rows(loader: Any, admin_conn: Any) -> None:
-    """A window 10 days back ends with AirflowSkipException naming the reason; no request, no write."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_too_old_window_is_not_served_and_keeps_rows(loader: Any, admin_conn: Any) -> None:
+    """A window 10 days back is ``NotServed`` naming the reason (the DAG skips it, see below); no write."""
     window = recent_window(240, 24)
     before = _state(admin_conn, window)
-    with pytest.raises(AirflowSkipException, match="last 7 days only"):
-        bpa.extract_and_load(window, conn=loader)
+    answer = extract_load("bpa", window, conn=loader)
+    assert isinstance(answer, NotServed) and "last 7 days only" in answer.reason
     assert _state(admin_conn, window) == before
 
 
@@ -48,12 +46,12 @@ def test_malformed_answer_keeps_the_rows_already_loaded(loader: Any, admin_conn:
                                                         replay_connections: Any) -> None:
     """An HTML page instead of baltwg.txt fails with MalformedPayloadError; loaded rows are untouched."""
     window = recent_window(6, 3)
-    bpa.extract_and_load(window, conn=loader)
+    extract_load("bpa", window, conn=loader)
     before = _state(admin_conn, window)
     inject_fault(replay_connections, source="bpa", path_contains="baltwg", status=200, times=1,
                  body="<html>moved</html>")
     with pytest.raises(MalformedPayloadError, match=r"source=bpa url=http://127"):
-        bpa.extract_and_load(window, conn=loader)
+        extract_load("bpa", window, conn=loader)
     assert _state(admin_conn, window) == before
 
 

@@ -16,7 +16,7 @@ from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.sources import caiso
 from tests.conftest import fixture_path
-from tests.integration.iso_helpers import inject_fault, iso_state, replay_control
+from tests.integration.iso_helpers import extract_load, inject_fault, iso_state, replay_control
 
 _state = partial(iso_state, iso="caiso")
 
@@ -28,10 +28,10 @@ DST_DAY = Window(datetime(2017, 11, 5, 7, tzinfo=UTC), datetime(2017, 11, 6, 8, 
 
 def test_fuelsource_day_loads_and_rerun_is_identical(loader: Any, admin_conn: Any) -> None:
     """A daily window loads 288 five-minute intervals x 13 columns; a rerun replaces them with the same rows."""
-    first = caiso.extract_and_load(DAY, conn=loader)
+    first = extract_load("caiso", DAY, conn=loader)
     state = _state(admin_conn, DAY)
     assert first["rows"] == 288 * 13 == state[0]
-    again = caiso.extract_and_load(DAY, conn=loader)
+    again = extract_load("caiso", DAY, conn=loader)
     assert again["replaced"] == 288 * 13 and again["rows"] == 288 * 13
     assert _state(admin_conn, DAY) == state
 
@@ -40,7 +40,7 @@ def test_recorded_autumn_dst_report_lands_24_hours(loader: Any, admin_conn: Any)
     """Days before Today's Outlook history use the legacy report; the recorded 2017-11-05 report (served by the
     replay) lands 24 hourly rows per column, e.g. GEOTHERMAL 928 MW at 07:00Z."""
     fixture_path("caiso/caiso_20171105_DailyRenewablesWatch.txt")
-    result = caiso.extract_and_load(DST_DAY, conn=loader)
+    result = extract_load("caiso", DST_DAY, conn=loader)
     assert result["rows"] == 24 * 11
     with admin_conn.cursor() as cur:
         cur.execute("select generation_mw, interval_minutes from raw_iso.generation_by_fuel where iso = 'caiso' "
@@ -52,12 +52,12 @@ def test_malformed_answer_keeps_the_rows_already_loaded(loader: Any, admin_conn:
                                                         replay_connections: Any) -> None:
     """An HTML page instead of fuelsource.csv fails with MalformedPayloadError naming the URL; the day's rows
     loaded before are untouched."""
-    caiso.extract_and_load(DAY, conn=loader)
+    extract_load("caiso", DAY, conn=loader)
     before = _state(admin_conn, DAY)
     inject_fault(replay_connections, source="caiso", path_contains="fuelsource", status=200, times=5,
                  body="<html>maintenance</html>")
     with pytest.raises(MalformedPayloadError, match=r"source=caiso url=http://127\.0\.0\.1:\d+/caiso/outlook"):
-        caiso.extract_and_load(DAY, conn=loader)
+        extract_load("caiso", DAY, conn=loader)
     assert _state(admin_conn, DAY) == before
 
 
@@ -70,7 +70,7 @@ def test_recent_window_reads_today_from_the_current_file(loader: Any, admin_conn
         pytest.skip("the first 30 minutes of today's Pacific day are not all published yet")
     window = Window(today_start.astimezone(UTC), (today_start + timedelta(minutes=30)).astimezone(UTC))
     replay_control(replay_connections, "_requests", "DELETE")
-    result = caiso.extract_and_load(window, conn=loader)
+    result = extract_load("caiso", window, conn=loader)
     assert result["rows"] == 6 * 13 == _state(admin_conn, window)[0]
     paths = {r["path"] for r in replay_control(replay_connections, "_requests")}
     assert "/outlook/current/fuelsource.csv" in paths

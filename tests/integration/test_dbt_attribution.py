@@ -432,11 +432,11 @@ def test_a_resolution_switch_replaces_the_hours_never_adds_them(built: tuple[Any
         return {"consumption": rows, "emissions": emissions}
 
     incremental = ["build", "--select", "stg_tibber__consumption+", "--exclude-resource-type", "test"]
-    tibber.load(conn, fetched("HOURLY", Decimal("2.0")), LoadMeta(run_id="hourly", window=window))
+    tibber.load(conn, fetched("HOURLY", Decimal("2.0")), window, LoadMeta(run_id="hourly", window=window))
     run_dbt(incremental, work, database)
     assert mart_kwh() == {"consumption": [("PT1H", 3, Decimal("6.0"))], "emissions": [("PT1H", 3)]}
 
-    tibber.load(conn, fetched("QUARTER_HOURLY", Decimal("0.5")), LoadMeta(run_id="quarter", window=window))
+    tibber.load(conn, fetched("QUARTER_HOURLY", Decimal("0.5")), window, LoadMeta(run_id="quarter", window=window))
     assert query(conn, "select resolution, count(*) from raw_tibber.consumption where home_id = %s and "
                        "interval_start_utc >= %s and interval_start_utc < %s group by 1",
                  (EV_HOME, window.start, window.end)) == [("QUARTER_HOURLY", 12)]

@@ -6,7 +6,7 @@ or their API key readable by every analyst with access to raw_eia."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,12 +15,14 @@ import requests
 from gridcarbon.connections import resolve_endpoint
 from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
-from gridcarbon.sources import eia
-from gridcarbon.warehouse import LoadError, LoadMeta, connect
+from gridcarbon.sources import eia, runner
+from gridcarbon.sources.registry import source
+from gridcarbon.warehouse import LoadError, LoadMeta, connect, transaction
 
 KEY = "replay-demo-credential"  # the password replay_connections gives every source connection
 WINDOW = Window(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC))
 BAS = ["CISO", "PJM"]
+EIA = source("eia")
 
 
 def _checksum(conn: object, table: str) -> tuple[int, str]:
@@ -32,9 +34,17 @@ def _checksum(conn: object, table: str) -> tuple[int, str]:
     return int(count), digest
 
 
+NO_LOOKBACK = eia.Settings(lookback=timedelta(0))
+
+
+def _run_route(task_id: str, window: Window, respondents: list[str], **kwargs: object) -> object:
+    """One route's task without Airflow: the plan's respondents as its input, fetch, load in one transaction."""
+    return runner.extract_load(EIA, window, task_id=task_id, inputs=(respondents,), settings=NO_LOOKBACK, **kwargs)
+
+
 def _run_all(run_id: str) -> None:
-    for route in eia.ROUTES:
-        eia.run_route(route, WINDOW, BAS, dag_id="test", run_id=run_id, lookback_hours=0)
+    for feed in EIA.feeds:
+        _run_route(feed.task_id, WINDOW, BAS, dag_id="test", run_id=run_id)
 
 
 def test_load_rerun_identical_and_no_key(warehouse_db: str, admin_conn: object, replay_connections: object) -> None:
@@ -78,8 +88,8 @@ def test_one_transaction_per_route(warehouse_db: str, admin_conn: object, replay
     dup = eia.FuelTypeRecord("PJM", "NG", start, Decimal("2"), "x", "Natural Gas", "megawatthours")
     conn = connect()
     try:
-        with pytest.raises(LoadError, match="duplicate"):
-            eia.load_route(conn, route, [*revised, dup, dup], BAS, hours, LoadMeta(window=hours))
+        with pytest.raises(LoadError, match="duplicate"), transaction(conn):
+            eia.load(conn, eia.RouteRecords(route, tuple(BAS), [*revised, dup, dup]), hours, LoadMeta(window=hours))
     finally:
         conn.close()
     assert _checksum(admin_conn, "raw_eia.fuel_type_data") == before
@@ -96,11 +106,11 @@ def test_failed_page_writes_nothing(warehouse_db: str, admin_conn: object, repla
                                            "times": 1, "body": "{\"error\": \"boom\"}"}, timeout=10)
     try:
         with pytest.raises(Exception, match="HTTP 400"):
-            eia.run_route("fuel-type-data", window, every, lookback_hours=0)
+            _run_route("load_fuel_type_data", window, every)
     finally:
         requests.delete(base + "/_faults", timeout=10)
     assert _checksum(admin_conn, "raw_eia.fuel_type_data") == before
-    eia.run_route("fuel-type-data", window, every, lookback_hours=0)
+    _run_route("load_fuel_type_data", window, every)
     with admin_conn.cursor() as cur:  # type: ignore[attr-defined]
         cur.execute("select count(*) from raw_eia.fuel_type_data where interval_start_utc >= '2025-03-05' "
                     "and interval_start_utc < '2025-03-08'")

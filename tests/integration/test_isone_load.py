@@ -15,9 +15,8 @@ import pytest
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
-from gridcarbon.sources import isone
 from tests.conftest import fixture_path
-from tests.integration.iso_helpers import inject_fault, iso_state
+from tests.integration.iso_helpers import extract_load, inject_fault, iso_state
 
 _state = partial(iso_state, iso="isone")
 
@@ -30,11 +29,11 @@ DST_DAY = Window(datetime(2024, 11, 3, 4, tzinfo=UTC), datetime(2024, 11, 4, 5, 
 def test_recorded_dst_day_loads_and_rerun_is_identical(loader: Any, admin_conn: Any) -> None:
     """The recorded 2024-11-03 answer (25-hour day, both offsets) lands all 2154 rows; a rerun is identical."""
     fixture_path("isone/isone_genfuelmix_day_20241103.json")
-    result = isone.extract_and_load(DST_DAY, conn=loader)
+    result = extract_load("isone", DST_DAY, conn=loader)
     assert result["rows"] == 2154
     state = _state(admin_conn, DST_DAY)
     assert state[0] == 2154
-    assert isone.extract_and_load(DST_DAY, conn=loader)["replaced"] == 2154
+    assert extract_load("isone", DST_DAY, conn=loader)["replaced"] == 2154
     assert _state(admin_conn, DST_DAY) == state
     with admin_conn.cursor() as cur:
         # 01:08:00-04:00 (EDT) and 01:07:58-05:00 (EST): the repeated local hour is not collapsed
@@ -48,12 +47,12 @@ def test_recorded_dst_day_loads_and_rerun_is_identical(loader: Any, admin_conn: 
 def test_malformed_answer_keeps_the_rows_already_loaded(loader: Any, admin_conn: Any,
                                                         replay_connections: Any) -> None:
     """A non-JSON answer fails with MalformedPayloadError naming source and URL; loaded rows are untouched."""
-    isone.extract_and_load(DST_DAY, conn=loader)
+    extract_load("isone", DST_DAY, conn=loader)
     before = _state(admin_conn, DST_DAY)
     inject_fault(replay_connections, source="isone", path_contains="genfuelmix", status=200, times=3,
                  body="<html>login</html>")
     with pytest.raises(MalformedPayloadError, match=r"not valid JSON.*source=isone url=http://127"):
-        isone.extract_and_load(DST_DAY, conn=loader)
+        extract_load("isone", DST_DAY, conn=loader)
     assert _state(admin_conn, DST_DAY) == before
 
 
@@ -74,10 +73,10 @@ def test_missing_or_rejected_credential_is_an_auth_error(loader: Any, replay_con
     host = f"{replay_connections.base_url}/isone"
     monkeypatch.setenv("AIRFLOW_CONN_ISONE", json.dumps({"conn_type": "http", "host": host}))
     with pytest.raises(SourceAuthError, match="connection 'isone'"):
-        isone.extract_and_load(DST_DAY, conn=loader)
+        extract_load("isone", DST_DAY, conn=loader)
     monkeypatch.setenv("AIRFLOW_CONN_ISONE", json.dumps({"conn_type": "http", "host": host, "login": "me",
                                                          "password": "wrong"}))
     inject_fault(replay_connections, source="isone", path_contains="genfuelmix", status=401, times=1,
                  body="Unauthorized")
     with pytest.raises(SourceAuthError, match="HTTP 401"):
-        isone.extract_and_load(DST_DAY, conn=loader)
+        extract_load("isone", DST_DAY, conn=loader)

@@ -22,10 +22,11 @@ from typing import Any
 import psycopg2
 import pytest
 
+from gridcarbon import warehouse
 from gridcarbon.intervals import Window
 from gridcarbon.sources import eia
 from gridcarbon.sources.smard import CHART_VALUES
-from gridcarbon.warehouse import LoadError, LoadMeta, connect, replace_window
+from gridcarbon.warehouse import LoadError, LoadMeta, connect, replace_window, transaction
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +41,21 @@ def rows(base: float = 1.0) -> list[tuple]:
 
 
 def load(conn: Any, data: list[tuple], **kwargs: Any) -> Any:
-    return replace_window(conn, CHART_VALUES, data, scope=SCOPE, time_column="interval_start_utc", window=WINDOW,
-                          **kwargs)
+    """One replacement in its own transaction, as a task with one scope does."""
+    with transaction(conn):
+        return replace_window(conn, CHART_VALUES, data, scope=SCOPE, time_column="interval_start_utc",
+                              window=WINDOW, **kwargs)
+
+
+def terminate_before_the_copy(monkeypatch: pytest.MonkeyPatch, admin_conn: Any, conn: Any) -> None:
+    """Terminate ``conn``'s backend where the loader serialises its rows: after the DELETE, before the COPY."""
+    real = warehouse.copy_buffer
+
+    def copy_buffer(rows: Any, suffix: Any = ()) -> Any:
+        terminate(admin_conn, conn)
+        return real(rows, suffix)
+
+    monkeypatch.setattr(warehouse, "copy_buffer", copy_buffer)
 
 
 def terminate(admin_conn: Any, conn: Any) -> None:
@@ -59,11 +73,13 @@ def assert_where(error: LoadError, source: str, *, url: str | None = None) -> st
     return message
 
 
-def test_terminated_backend_mid_load_names_the_cause(warehouse_db: str, admin_conn: Any) -> None:
+def test_terminated_backend_mid_load_names_the_cause(warehouse_db: str, admin_conn: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     conn = connect(warehouse_db)
+    terminate_before_the_copy(monkeypatch, admin_conn, conn)
     try:
         with pytest.raises(LoadError) as caught:
-            load(conn, rows(), _after_delete=lambda: terminate(admin_conn, conn))
+            load(conn, rows())
     finally:
         conn.close()
     message = assert_where(caught.value, "smard")
@@ -83,9 +99,9 @@ def test_eia_load_on_a_dead_connection_names_source_url_window(warehouse_db: str
             cur.execute("select 1")
         conn.commit()
         terminate(admin_conn, conn)
-        with pytest.raises(LoadError) as caught:
-            eia.load_route(conn, eia.ROUTES["fuel-type-data"], [record], ["CISO"], hours, LoadMeta(window=hours),
-                           url=EIA_URL)
+        with pytest.raises(LoadError) as caught, transaction(conn):
+            eia.load(conn, eia.RouteRecords(eia.ROUTES["fuel-type-data"], ("CISO",), [record]), hours,
+                     LoadMeta(window=hours, url=EIA_URL))
     finally:
         conn.close()
     message = assert_where(caught.value, "eia", url=EIA_URL)
@@ -98,9 +114,9 @@ def test_duplicate_eia_row_names_source_url_window(warehouse_db: str) -> None:
     dup = eia.FuelTypeRecord("PJM", "NG", hours.start, Decimal("2"), "x", "Natural Gas", "megawatthours")
     conn = connect(warehouse_db)
     try:
-        with pytest.raises(LoadError, match="duplicate primary key") as caught:
-            eia.load_route(conn, eia.ROUTES["fuel-type-data"], [dup, dup], ["PJM"], hours, LoadMeta(window=hours),
-                           url=EIA_URL)
+        with pytest.raises(LoadError, match="duplicate primary key") as caught, transaction(conn):
+            eia.load(conn, eia.RouteRecords(eia.ROUTES["fuel-type-data"], ("PJM",), [dup, dup]), hours,
+                     LoadMeta(window=hours, url=EIA_URL))
     finally:
         conn.close()
     message = assert_where(caught.value, "eia", url=EIA_URL)

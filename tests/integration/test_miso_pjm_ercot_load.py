@@ -13,7 +13,8 @@ from gridcarbon.intervals import Window
 from gridcarbon.replay import ercot as ercot_replay
 from gridcarbon.replay import miso as miso_replay
 from gridcarbon.replay import pjm as pjm_replay
-from gridcarbon.sources import ercot, miso, pjm
+from gridcarbon.sources import ercot, pjm
+from tests.integration.iso_helpers import extract_load
 
 COLS = "iso, source_label, interval_start_utc, interval_minutes, generation_mw"
 
@@ -37,26 +38,26 @@ def _value(conn: object, iso: str, label: str, start: datetime) -> Decimal | Non
 def test_pjm_load_and_identical_rerun(warehouse_db: str, admin_conn: object, replay_connections: object) -> None:
     """A day of PJM (24 h x 10 fuels) lands with PJM's labels and the replay's MW; a rerun is identical."""
     window = Window(datetime(2025, 2, 9, tzinfo=UTC), datetime(2025, 2, 10, tzinfo=UTC))
-    result = pjm.extract_and_load(window, lookback_hours=0)
+    result = extract_load("pjm", window, settings=pjm.Settings(lookback=timedelta(0)))
     assert result["rows"] == 240
     first = _state(admin_conn, "pjm")
     start = datetime(2025, 2, 9, 13, tzinfo=UTC)
     assert _value(admin_conn, "pjm", "Multiple Fuels", start) == Decimal(str(pjm_replay.mw("Multiple Fuels", start)))
-    pjm.extract_and_load(window, lookback_hours=0)
+    extract_load("pjm", window, settings=pjm.Settings(lookback=timedelta(0)))
     assert _state(admin_conn, "pjm") == first
 
 
 def test_ercot_load_rerun_and_isolation(warehouse_db: str, admin_conn: object, replay_connections: object) -> None:
     """Six recent hours of ERCOT (72 intervals x 8 fuels) land; a rerun is identical; PJM's rows are untouched."""
-    pjm.extract_and_load(Window(datetime(2025, 2, 9, tzinfo=UTC), datetime(2025, 2, 10, tzinfo=UTC)),
-                         lookback_hours=0)
+    extract_load("pjm", Window(datetime(2025, 2, 9, tzinfo=UTC), datetime(2025, 2, 10, tzinfo=UTC)),
+                 settings=pjm.Settings(lookback=timedelta(0)))
     pjm_before = _state(admin_conn, "pjm")
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     window = Window(end - timedelta(hours=6), end)
-    assert ercot.extract_and_load(window, lookback_hours=0)["rows"] == 72 * 8
+    assert extract_load("ercot", window, settings=ercot.Settings(lookback=timedelta(0)))["rows"] == 72 * 8
     first = _state(admin_conn, "ercot")
     assert _value(admin_conn, "ercot", "Wind", window.start) == Decimal(str(ercot_replay.gen("Wind", window.start)))
-    ercot.extract_and_load(window, lookback_hours=0)
+    extract_load("ercot", window, settings=ercot.Settings(lookback=timedelta(0)))
     assert _state(admin_conn, "ercot") == first
     assert _state(admin_conn, "pjm") == pjm_before
 
@@ -73,8 +74,8 @@ def test_miso_load_and_identical_rerun(warehouse_db: str, admin_conn: object, re
     _away_from_boundary()
     latest = miso_replay.latest_interval()
     window = Window(latest, latest + timedelta(minutes=5))
-    assert miso.extract_and_load(window)["rows"] == len(miso_replay.CATEGORIES)
+    assert extract_load("miso", window)["rows"] == len(miso_replay.CATEGORIES)
     first = _state(admin_conn, "miso")
     assert _value(admin_conn, "miso", "Nuclear", latest) == Decimal(miso_replay.act("Nuclear", latest))
-    miso.extract_and_load(window)
+    extract_load("miso", window)
     assert _state(admin_conn, "miso") == first

@@ -1,7 +1,8 @@
 """Nothing lost: a bad answer for a window that is already loaded fails with a named error and changes no row.
 
 The probe, as a demanding user would run it: for each source, a good load of a window through the real task
-body (HTTP session -> parser -> ``replace_window``) from the replay server, then the same window again with the
+body (``runner.extract_load``: HTTP session -> parser -> ``replace_window`` in one transaction) from the replay
+server, then the same window again with the
 real answer damaged on the wire (the session hands the parser the mutated bytes), then a checksum of the WHOLE
 raw table compared with the one before. Every case must raise a ``SourceError`` (``MalformedPayloadError`` for
 schema drift, ``IncompleteAnswerError`` for an answer that would delete or blank published values) whose message
@@ -51,13 +52,12 @@ from typing import Any
 
 import pytest
 
-from gridcarbon.connections import resolve_endpoint
 from gridcarbon.errors import IncompleteAnswerError, MalformedPayloadError, SourceError
 from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
 from gridcarbon.settings import REPO_ROOT
-from gridcarbon.sources import caiso, eia, smard, tibber
-from gridcarbon.warehouse import LoadMeta, connect
+from gridcarbon.sources import eia, runner, smard, tibber
+from gridcarbon.sources.registry import source as registered
 from tests.integration.iso_helpers import replay_control
 
 pytestmark = pytest.mark.integration
@@ -141,12 +141,8 @@ SMARD_CASES: dict[str, tuple[str, Mutation]] = {
 
 
 def _smard_run(session: Any, window: Window = SMARD_WINDOW) -> None:
-    conn = connect()
-    try:
-        base = resolve_endpoint(smard.SOURCE, smard.DEFAULT_BASE_URL).base_url
-        smard.load_series(session, conn, SMARD_SPEC, window, base_url=base, lookback=SMARD_LOOKBACK)
-    finally:
-        conn.close()
+    runner.extract_load(registered("smard"), window, inputs=(SMARD_SPEC.as_dict(),), session=session,
+                        settings=smard.Settings(lookback=SMARD_LOOKBACK))
 
 
 # --------------------------------------------------------------------------------------------- Tibber
@@ -194,12 +190,8 @@ TIBBER_CASES: dict[str, tuple[str, Mutation]] = {
 
 
 def _tibber_run(session: Any) -> None:
-    fetched = tibber.fetch(session, TIBBER_WINDOW, resolution="HOURLY", lookback=timedelta(hours=48))
-    conn = connect()
-    try:
-        tibber.load(conn, fetched, LoadMeta(dag_id="probe", run_id="probe", window=fetched.window))
-    finally:
-        conn.close()
+    runner.extract_load(registered("tibber"), TIBBER_WINDOW, session=session, dag_id="probe", run_id="probe",
+                        settings=tibber.Settings(resolution="HOURLY", lookback=timedelta(hours=48)))
 
 
 # --------------------------------------------------------------------------------------------- EIA
@@ -240,8 +232,8 @@ EIA_CASES: dict[str, tuple[str, Mutation]] = {
 
 
 def _eia_run(session: Any) -> None:
-    eia.run_route("fuel-type-data", EIA_WINDOW, ["CISO", "PJM"], dag_id="probe", run_id="probe", session=session,
-                  lookback_hours=0)
+    runner.extract_load(registered("eia"), EIA_WINDOW, task_id="load_fuel_type_data", inputs=(["CISO", "PJM"],),
+                        session=session, dag_id="probe", run_id="probe", settings=eia.Settings(lookback=timedelta(0)))
 
 
 # --------------------------------------------------------------------------------------------- CAISO
@@ -284,11 +276,7 @@ CAISO_CASES: dict[str, tuple[str, Mutation]] = {
 
 
 def _caiso_run(session: Any) -> None:
-    conn = connect()
-    try:
-        caiso.extract_and_load(CAISO_WINDOW, conn=conn, session=session)
-    finally:
-        conn.close()
+    runner.extract_load(registered("caiso"), CAISO_WINDOW, session=session)
 
 
 # --------------------------------------------------------------------------------------------- the probe

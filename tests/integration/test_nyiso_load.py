@@ -14,9 +14,8 @@ import pytest
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
-from gridcarbon.sources import nyiso
 from tests.conftest import fixture_path
-from tests.integration.iso_helpers import inject_fault, iso_state, recent_window, replay_control
+from tests.integration.iso_helpers import extract_load, inject_fault, iso_state, recent_window, replay_control
 
 _state = partial(iso_state, iso="nyiso")
 
@@ -32,7 +31,7 @@ def test_backfill_day_comes_from_the_recorded_monthly_archive(loader: Any, admin
     4613 MW in the first interval); a rerun gives the same rows."""
     fixture_path("nyiso/nyiso_20250201rtfuelmix_csv.zip")
     replay_control(replay_connections, "_requests", "DELETE")
-    result = nyiso.extract_and_load(ARCHIVE_DAY, conn=loader)
+    result = extract_load("nyiso", ARCHIVE_DAY, conn=loader)
     assert result["rows"] == 2016
     paths = [r["path"] for r in replay_control(replay_connections, "_requests")]
     assert paths == ["/csv/rtfuelmix/20250201rtfuelmix_csv.zip"]
@@ -41,7 +40,7 @@ def test_backfill_day_comes_from_the_recorded_monthly_archive(loader: Any, admin
         cur.execute("select generation_mw from raw_iso.generation_by_fuel where iso = 'nyiso' and "
                     "source_label = 'Dual Fuel' and interval_start_utc = '2025-02-01T05:00Z'")
         assert cur.fetchone() == (4613,)
-    nyiso.extract_and_load(ARCHIVE_DAY, conn=loader)
+    extract_load("nyiso", ARCHIVE_DAY, conn=loader)
     assert _state(admin_conn, ARCHIVE_DAY) == state
 
 
@@ -49,7 +48,7 @@ def test_recent_day_comes_from_daily_files(loader: Any, admin_conn: Any, replay_
     """Yesterday is read from the daily CSVs (not the archive): 12 intervals x 7 fuels per hour."""
     window = recent_window(30, 24)
     replay_control(replay_connections, "_requests", "DELETE")
-    result = nyiso.extract_and_load(window, conn=loader)
+    result = extract_load("nyiso", window, conn=loader)
     assert result["rows"] == 24 * 12 * 7 == _state(admin_conn, window)[0]
     paths = {r["path"] for r in replay_control(replay_connections, "_requests")}
     assert all(p.endswith("rtfuelmix.csv") for p in paths)
@@ -58,12 +57,12 @@ def test_recent_day_comes_from_daily_files(loader: Any, admin_conn: Any, replay_
 def test_malformed_answer_keeps_the_rows_already_loaded(loader: Any, admin_conn: Any,
                                                         replay_connections: Any) -> None:
     """A truncated zip fails with MalformedPayloadError naming the URL; rows loaded before are untouched."""
-    nyiso.extract_and_load(ARCHIVE_DAY, conn=loader)
+    extract_load("nyiso", ARCHIVE_DAY, conn=loader)
     before = _state(admin_conn, ARCHIVE_DAY)
     inject_fault(replay_connections, source="nyiso", path_contains="rtfuelmix", status=200, times=3,
                  body="PK garbage")
     with pytest.raises(MalformedPayloadError, match=r"not a zip.*source=nyiso url=http://127"):
-        nyiso.extract_and_load(ARCHIVE_DAY, conn=loader)
+        extract_load("nyiso", ARCHIVE_DAY, conn=loader)
     assert _state(admin_conn, ARCHIVE_DAY) == before
 
 

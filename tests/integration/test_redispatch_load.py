@@ -21,7 +21,7 @@ from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
 from gridcarbon.replay import netztransparenz as replay
 from gridcarbon.sources import netztransparenz as nt
-from gridcarbon.warehouse import LoadMeta, connect
+from gridcarbon.warehouse import LoadMeta, connect, transaction
 from tests.conftest import fixture_path
 
 COLUMNS = ", ".join(nt.REDISPATCH_MEASURES.column_names)
@@ -41,13 +41,16 @@ def _snapshot(admin_conn: Any, window: Window) -> list[tuple]:
 
 
 def _load(server: Any, window: Window) -> list[nt.RedispatchMeasure]:
-    measures = nt.fetch(build_session(), window, endpoint=_endpoint(server))
+    """What the ``extract_load_redispatch`` task does, without Airflow: ``fetch`` (default settings: the 48 h
+    look-back), then ``load`` of the widened window it answered, in one transaction."""
+    answer = nt.fetch(build_session(), _endpoint(server), window, nt.Settings())
     conn = connect()
     try:
-        nt.load_measures(conn, measures, window, LoadMeta(dag_id="test", run_id="r1", window=window))
+        with transaction(conn):
+            nt.load(conn, answer.records, answer.window, LoadMeta(dag_id="test", run_id="r1", window=answer.window))
     finally:
         conn.close()
-    return measures
+    return answer.records
 
 
 def test_the_whole_2024_file_loads(warehouse_db: str, admin_conn: Any) -> None:
@@ -57,7 +60,8 @@ def test_the_whole_2024_file_loads(warehouse_db: str, admin_conn: Any) -> None:
     year = Window(datetime(2023, 12, 31, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
     conn = connect()
     try:
-        result = nt.load_measures(conn, measures, year)
+        with transaction(conn):
+            (result,) = nt.load(conn, measures, year, LoadMeta(window=year))
     finally:
         conn.close()
     assert result.inserted == 17_312
@@ -140,7 +144,8 @@ def test_power_plants_replace_the_whole_table(warehouse_db: str, admin_conn: Any
     for _ in range(2):
         conn = connect()
         try:
-            nt.load_power_plants(conn, plants)
+            with transaction(conn):
+                nt.load_power_plants(conn, plants)
         finally:
             conn.close()
     with admin_conn.cursor() as cur:
@@ -187,8 +192,8 @@ def test_the_access_token_is_masked_once_fetched(warehouse_db: str, replay_serve
     from gridcarbon.http import redact
 
     assert replay.ACCESS_TOKEN in redact(f"upstream said: bad token {replay.ACCESS_TOKEN}")  # unknown before
-    nt.fetch(build_session(), Window(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 2, tzinfo=UTC)),
-             endpoint=_endpoint(replay_server))
+    nt.fetch(build_session(), _endpoint(replay_server),
+             Window(datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 2, tzinfo=UTC)), nt.Settings())
     assert replay.ACCESS_TOKEN not in redact(f"upstream said: bad token {replay.ACCESS_TOKEN}")
     with caplog.at_level(logging.INFO):
         logging.getLogger("gridcarbon.sources.netztransparenz").warning("echo %s", replay.ACCESS_TOKEN)

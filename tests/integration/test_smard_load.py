@@ -1,5 +1,5 @@
-"""SMARD end to end below Airflow: replay server -> HTTP session -> parser -> ``replace_window`` -> real
-Postgres (the test warehouse).
+"""SMARD end to end below Airflow: replay server -> HTTP session -> ``smard.fetch`` (settings as values) ->
+``smard.load`` in one transaction (``replace_window``) -> real Postgres (the test warehouse).
 
 What a user would see if these failed: revised SMARD values not replacing old ones, not-yet-published
 quarter hours stored as 0, a broken SMARD answer wiping data already loaded, a DST week with a gap or a
@@ -21,7 +21,8 @@ from gridcarbon.errors import MalformedPayloadError, SourceAuthError
 from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
 from gridcarbon.sources import smard
-from gridcarbon.warehouse import connect
+from gridcarbon.sources.contract import NothingToLoad
+from gridcarbon.warehouse import LoadMeta, connect, transaction
 from tests.conftest import fixture_path
 
 WIND = smard.SeriesSpec(4067, "DE", "quarterhour")
@@ -41,7 +42,8 @@ def smard_env(replay_connections: Any, warehouse_db: str, monkeypatch: pytest.Mo
     conn = connect(warehouse_db)
     session = build_session()
     try:
-        yield {"server": replay_connections, "base": base, "conn": conn, "session": session}
+        yield {"server": replay_connections, "base": base, "conn": conn, "session": session,
+               "endpoint": resolve_endpoint(smard.SOURCE, smard.DEFAULT_BASE_URL)}
     finally:
         _control(replay_connections, "_faults", "DELETE")
         conn.close()
@@ -52,6 +54,19 @@ def _control(server: Any, what: str, method: str = "GET", body: dict | None = No
     resp = requests.request(method, f"{server.base_url}/{what}", json=body, timeout=10)
     resp.raise_for_status()
     return resp.json()
+
+
+def _load_series(env: dict, spec: smard.SeriesSpec, window: Window, *, lookback: timedelta = timedelta(hours=48),
+                 run_id: str | None = None) -> smard.SeriesLoadResult:
+    """What one mapped ``load_series`` task does, without Airflow: ``fetch`` (the settings as values), then ``load``
+    in one transaction. Returns how the series was read."""
+    answer = smard.fetch(env["session"], env["endpoint"], window, smard.Settings(lookback=lookback), spec)
+    if isinstance(answer, NothingToLoad):
+        return smard.SeriesLoadResult(spec, "not_available", window.widened(lookback), 0, 0, 0, 0)
+    meta = LoadMeta(dag_id="smard_ingest", run_id=run_id, window=answer.window, url=answer.url)
+    with transaction(env["conn"]):
+        smard.load(env["conn"], answer.records, answer.window, meta)
+    return answer.records.result
 
 
 def _fault(server: Any, **spec: Any) -> None:
@@ -95,7 +110,8 @@ def _load_recorded(conn: Any, relative: str) -> None:
     url = smard.block_url(smard.DEFAULT_BASE_URL, WIND, WEEK.start)
     records = smard.parse_chart_data(payload, filter_id=WIND.filter_id, region=WIND.region,
                                      resolution=WIND.resolution, url=url, window=WEEK)
-    smard.store_series(conn, WIND, WEEK, records)
+    with transaction(conn):
+        smard.store_series(conn, WIND, WEEK, records)
 
 
 def test_revision_replaces_old_values_and_fills_trailing_nulls(warehouse_db: str, admin_conn: Any) -> None:
@@ -131,7 +147,8 @@ def test_nuclear_zeros_are_stored_as_zero(warehouse_db: str, admin_conn: Any) ->
                                      url=smard.block_url(smard.DEFAULT_BASE_URL, spec, start), window=window)
     conn = connect(warehouse_db)
     try:
-        smard.store_series(conn, spec, window, records)
+        with transaction(conn):
+            smard.store_series(conn, spec, window, records)
     finally:
         conn.close()
     with admin_conn.cursor() as cur:
@@ -146,8 +163,7 @@ def test_malformed_answer_fails_and_keeps_what_was_stored(smard_env: dict, admin
     MalformedPayloadError naming source, URL and interval; the rows loaded before are untouched."""
     spec = smard.SeriesSpec(4068, "TenneT", "quarterhour")
     window = Window(datetime(2025, 3, 3, tzinfo=UTC), datetime(2025, 3, 4, tzinfo=UTC))
-    smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"],
-                      lookback=timedelta(hours=12))
+    _load_series(smard_env, spec, window, lookback=timedelta(hours=12))
     before = _checksum(admin_conn, spec, window)
     assert before[0] == 36 * 4
     block = "4068_TenneT_quarterhour_"
@@ -159,8 +175,7 @@ def test_malformed_answer_fails_and_keeps_what_was_stored(smard_env: dict, admin
     for body in bad_bodies:
         _fault(smard_env["server"], path_contains=block, status=200, times=1, body=body)
         with pytest.raises(MalformedPayloadError) as info:
-            smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"],
-                              lookback=timedelta(hours=12))
+            _load_series(smard_env, spec, window, lookback=timedelta(hours=12))
         text = str(info.value)
         assert "source=smard" in text and f"url={smard_env['base']}/chart_data/4068/TenneT/{block}" in text
         assert "interval=[2025-03-02T12:00:00+00:00, 2025-03-04T00:00:00+00:00)" in text
@@ -175,8 +190,7 @@ def test_dst_week_loads_without_gap_or_duplicate(smard_env: dict, admin_conn: An
     spec = smard.SeriesSpec(410, "Amprion", "quarterhour")
     start = datetime(monday.year, monday.month, monday.day, tzinfo=smard.BERLIN).astimezone(UTC)
     window = Window(start, smard.local_week_end(start))
-    result = smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"],
-                               lookback=timedelta(0))
+    result = _load_series(smard_env, spec, window, lookback=timedelta(0))
     assert result.blocks == 1 and result.rows == expected
     rows = _rows(admin_conn, spec, window)
     assert len(rows) == expected
@@ -194,8 +208,7 @@ def test_lookback_reads_two_blocks_and_replaces_the_widened_window(smard_env: di
     quarter hours are replaced, stamped with the widened window."""
     spec = smard.SeriesSpec(4067, "50Hertz", "quarterhour")
     start = datetime(2025, 2, 10, tzinfo=smard.BERLIN).astimezone(UTC)
-    result = smard.load_series(smard_env["session"], smard_env["conn"], spec, Window(start, start + timedelta(hours=1)),
-                               base_url=smard_env["base"], run_id="manual__test")
+    result = _load_series(smard_env, spec, Window(start, start + timedelta(hours=1)), run_id="manual__test")
     assert result.blocks == 2 and result.rows == 49 * 4
     with admin_conn.cursor() as cur:
         cur.execute("select count(*), min(_window_start), max(_window_end), count(distinct block_start_utc), "
@@ -212,9 +225,9 @@ def test_rerun_is_idempotent(smard_env: dict, admin_conn: Any) -> None:
     price, which exists from delivery day 2025-10-01)."""
     spec = smard.SeriesSpec(4169, "DE-LU", "quarterhour")
     window = Window(datetime(2025, 10, 12, 10, tzinfo=UTC), datetime(2025, 10, 12, 16, tzinfo=UTC))
-    smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
+    _load_series(smard_env, spec, window)
     first = _checksum(admin_conn, spec, window)
-    smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
+    _load_series(smard_env, spec, window)
     assert _checksum(admin_conn, spec, window) == first
     assert first[0] == 54 * 4
 
@@ -224,7 +237,7 @@ def test_404_series_is_recorded_absent_and_does_not_fail(smard_env: dict, admin_
     'absent' in raw_smard.series_status, with no rows."""
     spec = smard.SeriesSpec(1225, "TransnetBW", "hour")
     window = Window(datetime(2025, 5, 1, tzinfo=UTC), datetime(2025, 5, 1, 6, tzinfo=UTC))
-    result = smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
+    result = _load_series(smard_env, spec, window)
     assert result.status == "absent" and result.rows == 0
     assert _status(admin_conn, spec) == "absent"
     assert _rows(admin_conn, spec) == []
@@ -243,7 +256,7 @@ def test_429_with_retry_after_is_retried_and_succeeds(smard_env: dict, admin_con
     _fault(smard_env["server"], path_contains="/4066/DE/index_quarterhour", status=429, times=2, retry_after=1)
     window = Window(datetime(2025, 5, 2, tzinfo=UTC), datetime(2025, 5, 2, 6, tzinfo=UTC))
     t0 = time.monotonic()
-    result = smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
+    result = _load_series(smard_env, spec, window)
     assert time.monotonic() - t0 >= 2.0  # Retry-After honoured twice
     assert result.status == "present" and result.rows == 54 * 4
     assert _requests_to(smard_env["server"], "/4066/DE/index_quarterhour") == 3
@@ -254,7 +267,7 @@ def test_503_on_a_block_is_retried_and_succeeds(smard_env: dict, admin_conn: Any
     spec = smard.SeriesSpec(4070, "DE", "quarterhour")
     _fault(smard_env["server"], path_contains="4070_DE_quarterhour_", status=503, times=2)
     window = Window(datetime(2025, 5, 3, tzinfo=UTC), datetime(2025, 5, 3, 6, tzinfo=UTC))
-    result = smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
+    result = _load_series(smard_env, spec, window)
     assert result.rows == 54 * 4
     assert len(_rows(admin_conn, spec, result.window)) == 54 * 4
     assert _requests_to(smard_env["server"], "4070_DE_quarterhour_") == 3
@@ -267,7 +280,7 @@ def test_401_fails_at_once_with_a_clear_message(smard_env: dict, admin_conn: Any
     _fault(smard_env["server"], path_contains="/4071/DE/index_hour", status=401, times=5)
     window = Window(datetime(2025, 5, 4, tzinfo=UTC), datetime(2025, 5, 4, 6, tzinfo=UTC))
     with pytest.raises(SourceAuthError) as info:
-        smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"])
+        _load_series(smard_env, spec, window)
     assert "HTTP 401" in str(info.value) and "connection 'smard'" in str(info.value)
     assert "source=smard" in str(info.value) and "index_hour.json" in str(info.value)
     assert _requests_to(smard_env["server"], "/4071/DE/index_hour") == 1
@@ -279,12 +292,10 @@ def test_window_before_the_first_block_loads_nothing_and_says_why(smard_env: dic
     """A backfill before SMARD's quarter-hour history (2016 here) succeeds with 0 rows and a warning that
     points to SMARD_RESOLUTION=hour; hourly data for the same window do exist."""
     window = Window(datetime(2016, 3, 1, tzinfo=UTC), datetime(2016, 3, 1, 6, tzinfo=UTC))
-    qh = smard.load_series(smard_env["session"], smard_env["conn"], smard.SeriesSpec(4067, "TenneT", "quarterhour"),
-                           window, base_url=smard_env["base"], lookback=timedelta(0))
+    qh = _load_series(smard_env, smard.SeriesSpec(4067, "TenneT", "quarterhour"), window, lookback=timedelta(0))
     assert (qh.status, qh.blocks, qh.rows) == ("present", 0, 0)
     assert "SMARD_RESOLUTION=hour" in caplog.text
-    hour = smard.load_series(smard_env["session"], smard_env["conn"], smard.SeriesSpec(4067, "TenneT", "hour"),
-                             window, base_url=smard_env["base"], lookback=timedelta(0))
+    hour = _load_series(smard_env, smard.SeriesSpec(4067, "TenneT", "hour"), window, lookback=timedelta(0))
     assert (hour.blocks, hour.rows, hour.non_null) == (1, 6, 6)
 
 
@@ -297,8 +308,6 @@ def test_default_price_series_before_october_2025_give_every_hour_a_price(smard_
     it; nothing is logged as a warning."""
     import logging
 
-    for name in ("SMARD_SERIES", "SMARD_REGIONS", "SMARD_RESOLUTION"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SMARD_REPLAY_NOW", "2025-04-10T12:00:00+00:00")
     caplog.set_level(logging.INFO, logger="gridcarbon.sources.smard")
     start = datetime(2025, 3, 24, tzinfo=smard.BERLIN).astimezone(UTC)
@@ -307,9 +316,8 @@ def test_default_price_series_before_october_2025_give_every_hour_a_price(smard_
                         timeout=10).status_code == 404
     _control(smard_env["server"], "_requests", "DELETE")
     status_before = _status_row(admin_conn, 4169, "quarterhour")  # an earlier test may have loaded October
-    results = [smard.load_series(smard_env["session"], smard_env["conn"], spec, window, base_url=smard_env["base"],
-                                 lookback=timedelta(0))
-               for spec in smard.configured_series() if spec.filter_id == 4169]
+    results = [_load_series(smard_env, spec, window, lookback=timedelta(0))
+               for spec in smard.Settings().series_specs() if spec.filter_id == 4169]
     assert [(r.series.resolution, r.status) for r in results] == [("hour", "present"), ("quarterhour", "not_available")]
     hourly = _rows(admin_conn, smard.SeriesSpec(4169, "DE-LU", "hour"), window)
     assert len(hourly) == 167 and all(r[1] is not None for r in hourly)

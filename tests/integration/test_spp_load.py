@@ -15,8 +15,8 @@ import pytest
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
-from gridcarbon.sources import spp
-from tests.integration.iso_helpers import inject_fault, iso_state, recent_window
+from gridcarbon.sources.contract import NotServed
+from tests.integration.iso_helpers import extract_load, inject_fault, iso_state, recent_window
 
 _state = partial(iso_state, iso="spp")
 
@@ -32,20 +32,18 @@ def _last_hour() -> Window:
 def test_last_hour_loads_and_rerun_is_identical(loader: Any, admin_conn: Any) -> None:
     """The last hour lands 12 stamps x 20 Market/Self columns (Load not stored); a rerun is identical."""
     window = _last_hour()
-    result = spp.extract_and_load(window, conn=loader)
+    result = extract_load("spp", window, conn=loader)
     state = _state(admin_conn, window)
     assert result["rows"] == 12 * 20 == state[0]
-    spp.extract_and_load(window, conn=loader)
+    extract_load("spp", window, conn=loader)
     assert _state(admin_conn, window) == state
 
 
-def test_too_old_window_skips_and_keeps_rows(loader: Any, admin_conn: Any) -> None:
-    """An hour that ended 3 hours ago ends with AirflowSkipException naming the reason; nothing written."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_too_old_window_is_not_served_and_keeps_rows(loader: Any, admin_conn: Any) -> None:
+    """An hour that ended 3 hours ago is ``NotServed`` naming the reason (the DAG skips it); nothing written."""
     window = recent_window(4, 1)
-    with pytest.raises(AirflowSkipException, match="last two hours only"):
-        spp.extract_and_load(window, conn=loader)
+    answer = extract_load("spp", window, conn=loader)
+    assert isinstance(answer, NotServed) and "last two hours only" in answer.reason
     assert _state(admin_conn, window)[0] == 0
 
 
@@ -53,12 +51,12 @@ def test_malformed_answer_keeps_the_rows_already_loaded(loader: Any, admin_conn:
                                                         replay_connections: Any) -> None:
     """A CSV with a broken number fails with MalformedPayloadError naming the URL; loaded rows are untouched."""
     window = _last_hour()
-    spp.extract_and_load(window, conn=loader)
+    extract_load("spp", window, conn=loader)
     before = _state(admin_conn, window)
     inject_fault(replay_connections, source="spp", path_contains="gen-mix", status=200, times=1,
                  body="GMTTime,Coal Market\n2025-x,1\n")
     with pytest.raises(MalformedPayloadError, match=r"source=spp url=http://127"):
-        spp.extract_and_load(window, conn=loader)
+        extract_load("spp", window, conn=loader)
     assert _state(admin_conn, window) == before
 
 

@@ -19,7 +19,7 @@ from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
 from gridcarbon.replay import tibber as replay
 from gridcarbon.sources import tibber
-from gridcarbon.warehouse import LoadMeta, connect
+from gridcarbon.warehouse import LoadMeta, connect, transaction
 
 HOUR = timedelta(hours=1)
 HOMES = (replay.DEMO_HOME_FLAT.home_id, replay.DEMO_HOME_EV.home_id)
@@ -38,15 +38,19 @@ def _snapshot(admin_conn: Any, window: Window) -> list[tuple]:
         return cur.fetchall()
 
 
-def _load(server: Any, window: Window, **kwargs: Any) -> tibber.TibberFetch:
-    fetched = tibber.fetch(build_session(), window, endpoint=_endpoint(server), resolution="HOURLY",
-                           lookback=timedelta(hours=48), **kwargs)
+def _load(server: Any, window: Window, **settings: Any) -> tibber.TibberFetch:
+    """What the ``extract_load_tibber`` task does, without Airflow: ``fetch`` (settings as values), then ``load``
+    of every home in one transaction."""
+    answer = tibber.fetch(build_session(), _endpoint(server), window,
+                          tibber.Settings(resolution="HOURLY", lookback=timedelta(hours=48), **settings))
     conn = connect()
     try:
-        tibber.load(conn, fetched, LoadMeta(dag_id="test", run_id="r1", window=fetched.window))
+        with transaction(conn):
+            tibber.load(conn, answer.records, answer.window,
+                        LoadMeta(dag_id="test", run_id="r1", window=answer.window))
     finally:
         conn.close()
-    return fetched
+    return answer.records
 
 
 def test_load_then_rerun_gives_identical_rows(warehouse_db: str, admin_conn: Any, replay_server: Any) -> None:
@@ -101,20 +105,21 @@ def test_malformed_answer_keeps_stored_rows(warehouse_db: str, admin_conn: Any, 
 def test_failure_inside_the_load_transaction_keeps_stored_rows(warehouse_db: str, admin_conn: Any,
                                                                replay_server: Any,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """An error between DELETE and COPY of a home's consumption rolls back: the previous rows survive."""
+    """An error between DELETE and COPY of a home's consumption (injected where the rows are serialised for the
+    COPY) rolls the task's one transaction back: the previous rows survive."""
+    from gridcarbon import warehouse
+
     window = Window(datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 7, 2, tzinfo=UTC))
     fetched = _load(replay_server, window)
     before = _snapshot(admin_conn, fetched.window)
-    real = tibber.replace_window
+    real = warehouse.copy_buffer
 
-    def failing(conn: Any, table: Any, rows: Any, **kwargs: Any) -> Any:
-        if table is tibber.CONSUMPTION:
-            def boom() -> None:
-                raise RuntimeError("connection lost")
-            kwargs["_after_delete"] = boom
-        return real(conn, table, rows, **kwargs)
+    def failing(rows: Any, suffix: Any = ()) -> Any:
+        if rows and len(rows[0]) == len(tibber.CONSUMPTION.columns):  # after the DELETE of the consumption
+            raise RuntimeError("connection lost")
+        return real(rows, suffix)
 
-    monkeypatch.setattr(tibber, "replace_window", failing)
+    monkeypatch.setattr(warehouse, "copy_buffer", failing)
     with pytest.raises(RuntimeError, match="connection lost"):
         _load(replay_server, window)
     assert _snapshot(admin_conn, fetched.window) == before

@@ -184,7 +184,7 @@ def sample_rows() -> dict[str, list[dict[str, Any]]]:
 def load_sample_rows(dsn: str) -> dict[str, int]:
     """Load ``sample_rows()`` with the loaders' own ``replace_window`` (as ``gridcarbon_loader``)."""
     from gridcarbon.sources import all_raw_tables
-    from gridcarbon.warehouse import LoadMeta, connect, replace_window
+    from gridcarbon.warehouse import LoadMeta, connect, replace_window, transaction
 
     tables = {t.qualified: t for t in all_raw_tables()}
     loaded: dict[str, int] = {}
@@ -195,7 +195,8 @@ def load_sample_rows(dsn: str) -> dict[str, int]:
             if table is None:  # a source module not merged yet: its table is simply absent
                 continue
             values = [tuple(row.get(col) for col in table.column_names) for row in rows]
-            result = replace_window(conn, table, values, meta=LoadMeta(dag_id="test_transform", run_id="seed"))
+            with transaction(conn):
+                result = replace_window(conn, table, values, meta=LoadMeta(dag_id="test_transform", run_id="seed"))
             loaded[name] = result.inserted
     finally:
         conn.close()

@@ -1,4 +1,5 @@
-"""The generic loader (``gridcarbon.warehouse.replace_window``) against the real warehouse.
+"""The generic loader (``gridcarbon.warehouse.replace_window`` in the caller's ``transaction``) against the real
+warehouse.
 
 What a user would see if these failed: a rerun doubling rows or changing them, overlapping runs leaving a
 mix of old and new values, a failed load leaving a half-empty window, or bad rows (duplicates, rows outside
@@ -7,16 +8,18 @@ the window) written partially.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from gridcarbon import warehouse
 from gridcarbon.errors import IncompleteAnswerError
 from gridcarbon.intervals import Window
 from gridcarbon.sources.smard import CHART_VALUES
-from gridcarbon.warehouse import LoadError, LoadMeta, connect, replace_window
+from gridcarbon.warehouse import LoadError, LoadMeta, connect, replace_window, transaction
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 CREATED = datetime(2024, 1, 2, 12, tzinfo=UTC)
@@ -46,8 +49,26 @@ def _scope(region: str) -> dict[str, Any]:
 
 
 def _load(conn: Any, region: str, window: Window, rows: list[tuple], **kwargs: Any) -> Any:
-    return replace_window(conn, CHART_VALUES, rows, scope=_scope(region), time_column="interval_start_utc",
-                          window=window, **kwargs)
+    """One replacement in a transaction of its own (as a task with one scope does)."""
+    with transaction(conn):
+        return replace_window(conn, CHART_VALUES, rows, scope=_scope(region), time_column="interval_start_utc",
+                              window=window, **kwargs)
+
+
+@contextmanager
+def _between_delete_and_copy(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> Iterator[None]:
+    """Run ``action`` once, where the loader serialises the rows for its COPY: after the DELETE, before the COPY."""
+    real = warehouse.copy_buffer
+    pending = [action]
+
+    def copy_buffer(rows: Any, suffix: Any = ()) -> Any:
+        if pending:
+            pending.pop()()
+        return real(rows, suffix)
+
+    monkeypatch.setattr(warehouse, "copy_buffer", copy_buffer)
+    yield
+    monkeypatch.setattr(warehouse, "copy_buffer", real)
 
 
 def _checksum(admin_conn: Any, region: str) -> tuple[int, str]:
@@ -115,7 +136,8 @@ def test_scope_isolates_series(conn: Any, admin_conn: Any) -> None:
     assert _checksum(admin_conn, "T_scope_b") == b_before
 
 
-def test_failure_between_delete_and_copy_keeps_previous_state(conn: Any, admin_conn: Any) -> None:
+def test_failure_between_delete_and_copy_keeps_previous_state(conn: Any, admin_conn: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash after the DELETE and before the COPY (e.g. the worker dies) rolls back: the window still has
     the previous rows, and the connection is usable afterwards."""
     window = Window(T0, T0 + timedelta(hours=4))
@@ -125,8 +147,8 @@ def test_failure_between_delete_and_copy_keeps_previous_state(conn: Any, admin_c
     def crash() -> None:
         raise RuntimeError("injected failure between DELETE and COPY")
 
-    with pytest.raises(RuntimeError, match="injected failure"):
-        _load(conn, "T_crash", window, _rows("T_crash", T0, 4, base=999.0), _after_delete=crash)
+    with pytest.raises(RuntimeError, match="injected failure"), _between_delete_and_copy(monkeypatch, crash):
+        _load(conn, "T_crash", window, _rows("T_crash", T0, 4, base=999.0))
     assert _checksum(admin_conn, "T_crash") == before
     _load(conn, "T_crash", window, _rows("T_crash", T0, 4, base=999.0))
     assert float(_values(admin_conn, "T_crash")[T0]) == 999.0
@@ -169,7 +191,8 @@ def test_naive_timestamp_is_refused(conn: Any, admin_conn: Any) -> None:
     assert _values(admin_conn, "T_naive") == {}
 
 
-def test_concurrent_loads_of_one_scope_take_turns(warehouse_db: str, admin_conn: Any) -> None:
+def test_concurrent_loads_of_one_scope_take_turns(warehouse_db: str, admin_conn: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Two runs replacing overlapping windows of one series at the same time (a backfill beside a scheduled
     run, both with a lookback) both succeed, and the rows are those of the load that committed last. Before
     the loader's advisory lock the second COPY failed with UniqueViolation on the first one's rows (seen
@@ -195,8 +218,8 @@ def test_concurrent_loads_of_one_scope_take_turns(warehouse_db: str, admin_conn:
         thread.join(timeout=1.0)  # give it time to run into the first load's uncommitted rows
 
     try:
-        _load(first, "T_concurrent", window, first_rows, meta=LoadMeta(dag_id="d", run_id="a", window=window),
-              _after_delete=start_second_between_delete_and_copy)
+        with _between_delete_and_copy(monkeypatch, start_second_between_delete_and_copy):
+            _load(first, "T_concurrent", window, first_rows, meta=LoadMeta(dag_id="d", run_id="a", window=window))
         thread.join(timeout=60)
         assert not thread.is_alive(), "the second load never finished"
         assert not errors, f"the concurrent load failed: {errors[0]!r}"

@@ -12,6 +12,10 @@ Interface of the ``live_airflow`` fixture (a :class:`LiveAirflow`), used by test
 - ``env``: the environment the components run with (dict)
 - ``warehouse_db``: name of the throwaway warehouse database
 - ``print_log_tails(lines=80)``: print the tail of every component's log (call on failure)
+
+``start_live_airflow(request, replay_server, ...)`` is the same start-up as a context manager, for a module that
+needs a stack of its own: another executor (``executor="CeleryExecutor"`` with ``celery_workers``, see
+test_celery_executor.py), a name for its databases, environment overrides.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +37,7 @@ from typing import Any
 import pytest
 import requests
 
-from gridcarbon.airflow_local import AirflowStack
+from gridcarbon.airflow_local import AirflowStack, CeleryWorker
 from gridcarbon.bootstrap import drop_metadata_database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -170,17 +175,31 @@ def _component_env(home: Path, metadata_url: str, warehouse_db: str, warehouse_d
 def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator[LiveAirflow]:
     """Airflow's four components (``gridcarbon.airflow_local.AirflowStack``, what ``make airflow`` runs) on
     LocalExecutor with a throwaway Postgres metadata database and warehouse, every source on the replay server."""
+    with start_live_airflow(request, replay_server) as live:
+        yield live
+
+
+@contextmanager
+def start_live_airflow(request: pytest.FixtureRequest, replay_server: Any, *, name: str = "live",
+                       executor: str = "LocalExecutor", env: Mapping[str, str] | None = None,
+                       celery_workers: Sequence[CeleryWorker] | None = None,
+                       starts: Mapping[str, datetime] | None = None) -> Iterator[LiveAirflow]:
+    """The stack of ``live_airflow`` with metadata database ``airflow_<name>_<pid>`` and warehouse
+    ``gridcarbon_<name>_<pid>``, ``executor``, ``env`` applied over the components' environment (the result is
+    ``live.env``) and ``starts`` over the default catch-up starts (``live.starts``); stopped and dropped on exit."""
     began = time.monotonic()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
 
+    tag = "live_airflow" if name == "live" else f"live_airflow:{name}"
+
     def say(line: str) -> None:
         """Straight to the terminal, also when the tests pass (durations belong in every `make test` log)."""
         if reporter is None or capture is None:
-            print(f"[live_airflow] {line}", file=sys.stderr, flush=True)
+            print(f"[{tag}] {line}", file=sys.stderr, flush=True)
             return
         with capture.global_and_fixture_disabled():
-            reporter.write_line(f"[live_airflow] {line}")
+            reporter.write_line(f"[{tag}] {line}")
 
     try:
         from gridcarbon.bootstrap import find_server
@@ -204,16 +223,25 @@ def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator
         "smard_ingest": _hour(now) - timedelta(hours=3),   # hourly at :30 -> 2-3 catch-up runs
         "tibber_ingest": _hour(now) - timedelta(hours=3),  # hourly at :05 -> 2-3 catch-up runs
         "caiso_ingest": _hour(now).replace(hour=0) - timedelta(days=3),  # daily at 08:30 -> 2-3 runs
+        **(starts or {}),
     }
     pid = os.getpid()
     home = Path(tempfile.mkdtemp(prefix="gridcarbon-live-airflow-"))
     # its own metadata database: the session's airflow_test_<pid> holds the dag.test() runs of other modules
-    metadata_url = f"postgresql+psycopg2://{user}@{host}:{port}/airflow_live_{pid}"
-    warehouse_db = f"gridcarbon_live_{pid}"
-    create_database(warehouse_db)
+    metadata_db = f"airflow_{name}_{pid}"
+    metadata_url = f"postgresql+psycopg2://{user}@{host}:{port}/{metadata_db}"
+    warehouse_db = f"gridcarbon_{name}_{pid}"
     warehouse_dsn = f"postgresql://gridcarbon_loader@{host}:{port}/{warehouse_db}"
-    env = _component_env(home, metadata_url, warehouse_db, warehouse_dsn, replay_server.base_url, pg, starts)
-    stack = AirflowStack(env=env, port=_free_port(), home=home, host="127.0.0.1")
+    component_env = _component_env(home, metadata_url, warehouse_db, warehouse_dsn, replay_server.base_url, pg,
+                                   starts)
+    component_env["AIRFLOW__CORE__EXECUTOR"] = executor
+    if "CeleryExecutor" in executor:  # Celery's task results in the metadata database
+        component_env["AIRFLOW__CELERY__RESULT_BACKEND"] = f"db+postgresql://{user}@{host}:{port}/{metadata_db}"
+    component_env.update(env or {})
+    stack = AirflowStack(env=component_env, port=_free_port(), home=home, host="127.0.0.1",
+                         celery_workers=celery_workers)
+    # created last: nothing above can fail and leave it behind (the finally below drops it)
+    create_database(warehouse_db)
     live = LiveAirflow(stack=stack, warehouse_db=warehouse_db, warehouse_dsn=warehouse_dsn, starts=starts,
                        started_at=began)
     failed_before = request.session.testsfailed
@@ -226,8 +254,8 @@ def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator
         except Exception:
             live.print_log_tails(60)
             raise
-        say(f"Airflow up at {live.base_url} after {time.monotonic() - began:.0f} s "
-            f"(metadata airflow_live_{pid}, warehouse {warehouse_db}, home {home})")
+        say(f"Airflow up at {live.base_url} after {time.monotonic() - began:.0f} s ({executor}, "
+            f"metadata {metadata_db}, warehouse {warehouse_db}, home {home})")
         yield live
     finally:
         stack.stop()
@@ -241,8 +269,9 @@ def live_airflow(request: pytest.FixtureRequest, replay_server: Any) -> Iterator
 
 
 def _wait_for_dags(live: LiveAirflow, timeout: float) -> None:
-    """Wait until the DAG processor has serialised every DAG file of dags/ (and failed on none)."""
-    expected = {path.stem for path in (REPO / "dags").glob("*.py") if not path.name.startswith("_")}
+    """Wait until the DAG processor has serialised the DAGs of every DAG file of dags/ (and failed on none).
+    By file, not by DAG id: a file may generate several DAGs (dags/source_ingest.py makes one per source)."""
+    expected = {path.name for path in (REPO / "dags").glob("*.py") if not path.name.startswith("_")}
     deadline = time.monotonic() + timeout
     seen: set[str] = set()
     while time.monotonic() < deadline:
@@ -250,8 +279,8 @@ def _wait_for_dags(live: LiveAirflow, timeout: float) -> None:
         if errors["total_entries"]:
             pytest.fail(f"DAG import errors: {json.dumps(errors['import_errors'], indent=1)[:4000]}")
         dags = live.api_json("GET", "/api/v2/dags", params={"limit": 100})["dags"]
-        seen = {d["dag_id"] for d in dags}
+        seen = {Path(d["fileloc"]).name for d in dags}
         if expected <= seen:
             return
         time.sleep(2)
-    raise TimeoutError(f"DAGs not serialised after {timeout:.0f} s: missing {sorted(expected - seen)}")
+    raise TimeoutError(f"DAGs not serialised after {timeout:.0f} s: no DAG yet from {sorted(expected - seen)}")

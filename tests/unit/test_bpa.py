@@ -1,4 +1,4 @@
-"""BPA baltwg.txt parser on the recorded 2014-04-15 excerpt, and the 7-day skip rule.
+"""BPA baltwg.txt parser on the recorded 2014-04-15 excerpt, ``fetch`` with plain values, and the 7-day rule.
 
 What a user would otherwise see: BPA load counted as generation, padding rows stored as NULL generation, or a
 failed (retried) task for a day BPA no longer publishes instead of a skip with the reason."""
@@ -13,7 +13,9 @@ from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.replay import bpa as replay
 from gridcarbon.sources import bpa
+from gridcarbon.sources.contract import Fetched, NotServed
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def test_recorded_2014_excerpt() -> None:
@@ -52,23 +54,41 @@ def test_malformed_file_names_source_and_url() -> None:
         bpa.parse_baltwg("Date/Time\tWind\n2014-04-15 10:10\t5\n", url=url)
 
 
-def test_window_older_than_seven_days_skips_and_writes_nothing() -> None:
-    """A run for a day 10 days back ends skipped with the reason; nothing is fetched or written (conn=None
-    would fail if it were used)."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_window_older_than_seven_days_is_not_served_and_fetches_nothing() -> None:
+    """A run for a day 10 days back is ``NotServed`` with the reason (the DAG layer ends it skipped); nothing is
+    requested (the session would record it)."""
     now = datetime(2026, 1, 20, 12, tzinfo=UTC)
     window = Window(datetime(2026, 1, 9, 8, 30, tzinfo=UTC), datetime(2026, 1, 10, 8, 30, tzinfo=UTC))
-    with pytest.raises(AirflowSkipException, match="bpa serves the last 7 days only") as info:
-        bpa.extract_and_load(window, conn=None, now=now)
-    assert "writes nothing" in str(info.value)
+    session = FakeSession({})
+    answer = bpa.fetch(session, endpoint("bpa", bpa.DEFAULT_BASE_URL), window, bpa.Settings(now=now))
+    assert isinstance(answer, NotServed)
+    assert "bpa serves the last 7 days only" in answer.reason and "writes nothing" in answer.reason
+    assert session.requests == []
 
 
 def test_window_partly_older_is_clipped() -> None:
     """A window reaching 8 days back keeps only the last 7 days."""
     now = datetime(2026, 1, 20, 12, tzinfo=UTC)
     window = Window(datetime(2026, 1, 12, tzinfo=UTC), datetime(2026, 1, 14, tzinfo=UTC))
-    assert bpa.served_window(window, now).start == datetime(2026, 1, 13, 12, tzinfo=UTC)
+    session = FakeSession({"baltwg.txt": replay.baltwg(now)})
+    answer = bpa.fetch(session, endpoint("bpa", bpa.DEFAULT_BASE_URL), window, bpa.Settings(now=now))
+    assert isinstance(answer, Fetched) and answer.window is not None
+    assert answer.window.start == datetime(2026, 1, 13, 12, tzinfo=UTC)
+
+
+def test_fetch_with_plain_values_on_the_recorded_file() -> None:
+    """``fetch`` with a fake session answering the recorded 2014 file, the settings as values (no environment):
+    the window's 5-minute rows, the URL from the endpoint, Wind 3732 MW at 17:10Z."""
+    now = datetime(2014, 4, 15, 19, tzinfo=UTC)  # an hour after the window: its last interval is published
+    window = Window(datetime(2014, 4, 15, 17, 10, tzinfo=UTC), datetime(2014, 4, 15, 18, 10, tzinfo=UTC))
+    session = FakeSession({"/business/operations/Wind/baltwg.txt":
+                           fixture_path("bpa/bpa_baltwg_wind_tsv_2014-04-15.txt")})
+    answer = bpa.fetch(session, endpoint("bpa", "https://mirror.example"), window, bpa.Settings(now=now))
+    assert isinstance(answer, Fetched) and answer.window == window
+    assert session.urls == ["https://mirror.example/business/operations/Wind/baltwg.txt"]
+    assert len(answer.records) == 12 * 3
+    assert {r.generation_mw for r in answer.records if r.interval_start_utc == window.start
+            and r.source_label == "Wind"} == {3732}
 
 
 def test_replay_file_round_trips_through_the_parser() -> None:

@@ -6,7 +6,7 @@ autumn), the RENEWABLES total counted twice, or an OASIS error stored as "no dat
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
@@ -14,8 +14,11 @@ import pytest
 from gridcarbon.errors import MalformedPayloadError, SourceError
 from gridcarbon.intervals import Window
 from gridcarbon.replay import caiso as replay
+from gridcarbon.settings import Environment
 from gridcarbon.sources import caiso
+from gridcarbon.sources.contract import Fetched, NotServed
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def _by(records, label, ts):
@@ -112,13 +115,41 @@ def test_fuelsource_csv_malformed_names_source_url_and_day() -> None:
         caiso.parse_fuelsource_csv("Time,Solar\n00:00,n/a\n", date(2025, 3, 1), url=url)
 
 
-def test_window_before_oldest_day_skips_with_reason() -> None:
-    """A catch-up run for 2009 (before CAISO's reports start) ends skipped with the reason, writing nothing."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_window_before_oldest_day_is_not_served() -> None:
+    """A catch-up run for 2009 (before CAISO's reports start) is ``NotServed`` with the reason (skipped by the DAG
+    layer); nothing is requested."""
     window = Window(datetime(2009, 6, 1, 8, 30, tzinfo=UTC), datetime(2009, 6, 2, 8, 30, tzinfo=UTC))
-    with pytest.raises(AirflowSkipException, match="caiso serves generation by fuel from 2010-04-20"):
-        caiso.extract_and_load(window, conn=None, now=datetime(2025, 3, 2, tzinfo=UTC))
+    session = FakeSession({})
+    answer = caiso.fetch(session, endpoint("caiso", caiso.DEFAULT_BASE_URL), window,
+                         caiso.Settings(now=datetime(2025, 3, 2, tzinfo=UTC)))
+    assert isinstance(answer, NotServed) and "caiso serves generation by fuel from 2010-04-20" in answer.reason
+    assert session.requests == []
+
+
+def test_fetch_with_plain_values_on_the_recorded_report() -> None:
+    """``fetch`` with a fake session answering the recorded 2017-03-12 report and settings given as values (the
+    first served day moved to 2017-03-12, so the previous day's file is not asked for): the Pacific day's 23 hours
+    from the connection's ``drw_base_url``, WIND TOTAL 1186 MW at 10:00Z."""
+    window = Window(datetime(2017, 3, 12, 8, tzinfo=UTC), datetime(2017, 3, 13, 7, tzinfo=UTC))
+    session = FakeSession({"/green/renewrpt/20170312_DailyRenewablesWatch.txt":
+                           fixture_path("caiso/caiso_20170312_DailyRenewablesWatch.txt")})
+    settings = caiso.Settings(now=datetime(2025, 3, 2, tzinfo=UTC), oldest_day=date(2017, 3, 12))
+    answer = caiso.fetch(session, endpoint("caiso", "https://mirror.example", extra={"drw_base_url": "https://drw"}),
+                         window, settings)
+    assert isinstance(answer, Fetched) and answer.window == window
+    assert session.urls == ["https://drw/green/renewrpt/20170312_DailyRenewablesWatch.txt"]
+    assert len(answer.records) == 23 * 11
+    assert _by(answer.records, "WIND TOTAL", datetime(2017, 3, 12, 10, tzinfo=UTC)).generation_mw == 1186
+
+
+def test_settings_from_the_environment() -> None:
+    """The first Today's Outlook day and the oldest served day are read once into the settings."""
+    env = Environment({"CAISO_OUTLOOK_FIRST_DAY": "2019-01-01", "CAISO_OLDEST_DAY": "2011-01-01",
+                       "ISO_PUBLICATION_GRACE_MINUTES": "10"})
+    settings = caiso.Settings.from_env(env)
+    assert (settings.outlook_first_day, settings.oldest_day) == (date(2019, 1, 1), date(2011, 1, 1))
+    assert settings.grace == timedelta(minutes=10)
+    assert caiso.Settings.from_env(Environment({})) == caiso.Settings()
 
 
 def test_pacific_days_cover_the_window_and_the_trailing_row() -> None:

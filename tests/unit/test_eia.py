@@ -4,6 +4,7 @@ END of the hour), missing rows past 5000, or their API key in a task log."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -16,8 +17,11 @@ from gridcarbon.connections import Endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError
 from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
+from gridcarbon.settings import Environment
 from gridcarbon.sources import eia
+from gridcarbon.sources.contract import Fetched
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 SECRET = "s3cr3t-EIA-key-0123456789abcdef"
 
@@ -134,6 +138,39 @@ def test_respondent_facets() -> None:
 # --- windows ----------------------------------------------------------------------------------------------------
 
 
+def test_fetch_with_plain_values_on_the_recorded_answer() -> None:
+    """``fetch`` of one route with a fake session answering the recorded 2024 PACW day and settings as values (the
+    respondents configured, a one-hour look-back): one request with the key as ``api_key``, the run's hours plus
+    the look-back (the 25 hours of the recording), WAT 256 MWh in the hour starting 2023-12-31 23:00Z, and the
+    route's URL (redacted) for load errors."""
+    session = FakeSession({"electricity/rto/fuel-type-data/data/":
+                           fixture_path("eia/eia_fuel-type-data_PACW_hourly_2024-01-01_2024-01-02.json")})
+    settings = eia.Settings(respondents=("PACW",), lookback=timedelta(hours=1))
+    run = Window(_utc("2024-01-01T00:15"), _utc("2024-01-02T00:15"))
+    answer = eia.fetch(session, endpoint("eia", "https://mirror.example/v2", password=SECRET), run, settings)
+    assert isinstance(answer, Fetched)
+    assert answer.window == Window(_utc("2023-12-31T23:00"), _utc("2024-01-02T00:00"))
+    assert answer.records.respondents == ("PACW",) and answer.records.route is eia.ROUTES["fuel-type-data"]
+    assert len(answer.records.records) == 125
+    wat = {r.value_mwh for r in answer.records.records
+           if r.fueltype == "WAT" and r.interval_start_utc == _utc("2023-12-31T23:00")}
+    assert wat == {Decimal("256")}
+    (_, url, sent), = session.requests
+    assert url == "https://mirror.example/v2/electricity/rto/fuel-type-data/data/"
+    assert ("api_key", SECRET) in sent["params"] and ("facets[respondent][]", "PACW") in sent["params"]
+    assert answer.url == url and SECRET not in str(answer.url)
+
+
+def test_settings_from_the_environment() -> None:
+    """EIA_RESPONDENTS (upper-cased, sorted), EIA_LOOKBACK_HOURS and EIA_PAGE_LENGTH (at most 5000) are read once."""
+    settings = eia.Settings.from_env(Environment({"EIA_RESPONDENTS": "pjm, CISO", "EIA_LOOKBACK_HOURS": "0",
+                                                  "EIA_PAGE_LENGTH": "9000"}))
+    assert settings == eia.Settings(respondents=("CISO", "PJM"), lookback=timedelta(0), page_length=5000)
+    assert eia.Settings.from_env(Environment({})) == eia.Settings()
+    assert eia.configured_respondents(FakeSession({}), endpoint("eia", eia.DEFAULT_BASE_URL), settings) == [
+        "CISO", "PJM"]
+
+
 def test_hours_of_a_run_are_the_hours_that_ended_in_it() -> None:
     """The :15 run for [00:15, 01:15) loads the hour 00:00-01:00; with the 48 h lookback from 2 days earlier;
     EIA is asked for periods 2025-03-01T01..2025-03-01T01 (hour-ending, inclusive)."""
@@ -231,8 +268,7 @@ def test_unknown_route_500_not_found_is_a_clear_source_error(replay_server: obje
     SourceError saying the route does not exist (after the HTTP retries), key redacted."""
     _clear(replay_server)
     hours = Window(_utc("2025-03-01T00:00"), _utc("2025-03-01T03:00"))
-    bad = eia.Route("wholesale-prices", eia.FUEL_TYPE_DATA, "respondent", "respondent", ("period",),
-                    parse=eia.parse_fuel_type_data)
+    bad = dataclasses.replace(eia.ROUTES["fuel-type-data"], name="wholesale-prices")
     with pytest.raises(SourceError, match="route does not exist") as err:
         eia.fetch_route(build_session(retries=1), _endpoint(replay_server), bad, hours, ["PJM"])
     assert SECRET not in str(err.value)

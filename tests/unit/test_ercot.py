@@ -4,7 +4,7 @@ values an hour off after a DST change, or a silently half-empty day."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,9 @@ import pytest
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.sources import ercot
+from gridcarbon.sources.contract import Fetched, NothingToLoad, NotServed
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def _utc(text: str) -> datetime:
@@ -90,11 +92,33 @@ def test_served_range_is_yesterday_and_today_central() -> None:
     assert ercot.oldest_served(_utc("2025-01-15T03:00")) == _utc("2025-01-13T06:00")  # 21:00 CST on the 14th
 
 
-def test_old_window_is_skipped_with_reason() -> None:
-    """A run for a day the dashboard no longer covers ends as skipped, explaining why, writing nothing."""
-    from airflow.sdk.exceptions import AirflowSkipException
+def test_old_window_is_not_served() -> None:
+    """A run for a day the dashboard no longer covers is ``NotServed``, explaining why (the DAG layer skips it);
+    nothing is requested."""
+    session = FakeSession({})
+    answer = ercot.fetch(session, endpoint("ercot", ercot.DEFAULT_BASE_URL),
+                         Window(_utc("2025-10-01T06:00"), _utc("2025-10-02T06:00")),
+                         ercot.Settings(now=_utc("2025-10-09T11:46")))
+    assert isinstance(answer, NotServed)
+    assert "yesterday and today" in answer.reason and "writes nothing" in answer.reason
+    assert session.requests == []
 
-    with pytest.raises(AirflowSkipException, match="yesterday and today") as err:
-        ercot.extract_and_load(Window(_utc("2025-10-01T06:00"), _utc("2025-10-02T06:00")), conn=object(),
-                               session=object(), now=_utc("2025-10-09T11:46"))
-    assert "writes nothing" in str(err.value)
+
+def test_fetch_with_plain_values_on_the_recorded_dashboard() -> None:
+    """``fetch`` with a fake session answering the recorded 2025-10-08 dashboard and settings as values: the run's
+    three hours plus a one-hour look-back, from the connection's base URL; coal+lignite 10519.19 MW at 05:00Z."""
+    session = FakeSession({"/api/1/services/read/dashboards/fuel-mix.json":
+                           fixture_path("ercot/ercot_fuel-mix_2025-10-08.json")})
+    settings = ercot.Settings(now=_utc("2025-10-09T11:46"), lookback=timedelta(hours=1))
+    answer = ercot.fetch(session, endpoint("ercot", "https://mirror.example"),
+                         Window(_utc("2025-10-08T06:00"), _utc("2025-10-08T09:00")), settings)
+    assert isinstance(answer, Fetched) and answer.window == Window(_utc("2025-10-08T05:00"), _utc("2025-10-08T09:00"))
+    assert session.urls == ["https://mirror.example/api/1/services/read/dashboards/fuel-mix.json"]
+    assert len(answer.records) == 48 * 8
+    assert _by_key(answer.records)[("Coal and Lignite", _utc("2025-10-08T05:00"))] == Decimal("10519.1865234375")
+
+
+def test_a_window_without_a_whole_interval_loads_nothing() -> None:
+    answer = ercot.fetch(FakeSession({}), endpoint("ercot", ercot.DEFAULT_BASE_URL),
+                         Window(_utc("2025-10-08T06:01"), _utc("2025-10-08T06:04")), ercot.Settings())
+    assert isinstance(answer, NothingToLoad)

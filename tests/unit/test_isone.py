@@ -10,9 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gridcarbon.errors import MalformedPayloadError
+from gridcarbon.errors import MalformedPayloadError, SourceAuthError
+from gridcarbon.intervals import Window
 from gridcarbon.sources import isone
+from gridcarbon.sources.contract import Fetched
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def _by(records, label, ts):
@@ -70,3 +73,25 @@ def test_malformed_answer_names_source_and_url() -> None:
     bad = {"GenFuelMixes": {"GenFuelMix": [{"BeginDate": "2024-11-03T00:08:35", "GenMw": 1, "FuelCategory": "X"}]}}
     with pytest.raises(MalformedPayloadError, match="without offset"):
         isone.parse_genfuelmix(bad, url=url)
+
+
+def test_fetch_with_plain_values_on_the_recorded_day() -> None:
+    """``fetch`` with a fake session answering the recorded 2024-11-03 day, the credential from the endpoint (HTTP
+    basic auth) and settings as values: the Eastern day (25 hours) in one request, Hydro 252 MW at 04:08:35Z."""
+    window = Window(datetime(2024, 11, 3, 4, tzinfo=UTC), datetime(2024, 11, 4, 5, tzinfo=UTC))
+    session = FakeSession({"/genfuelmix/day/20241103": fixture_path("isone/isone_genfuelmix_day_20241103.json")})
+    where = endpoint("isone", "https://mirror.example/api/v1.1", login="me", password="secret")
+    answer = isone.fetch(session, where, window, isone.Settings(now=datetime(2025, 1, 1, tzinfo=UTC)))
+    assert isinstance(answer, Fetched) and answer.window == window
+    (_, url, sent), = session.requests
+    assert url == "https://mirror.example/api/v1.1/genfuelmix/day/20241103" and sent["auth"] == ("me", "secret")
+    assert len(answer.records) == 2154
+    assert _by(answer.records, "Hydro", datetime(2024, 11, 3, 4, 8, 35, tzinfo=UTC)).generation_mw == 252
+
+
+def test_fetch_without_a_credential_is_an_auth_error_before_any_request() -> None:
+    session = FakeSession({})
+    window = Window(datetime(2024, 11, 3, 4, tzinfo=UTC), datetime(2024, 11, 4, 5, tzinfo=UTC))
+    with pytest.raises(SourceAuthError, match="ISO Express account"):
+        isone.fetch(session, endpoint("isone", isone.DEFAULT_BASE_URL), window, isone.Settings())
+    assert session.requests == []

@@ -13,8 +13,11 @@ import pytest
 from gridcarbon.errors import MalformedPayloadError, SourceUnavailableError
 from gridcarbon.intervals import Window
 from gridcarbon.replay import miso as miso_replay
-from gridcarbon.sources import miso
+from gridcarbon.sources import miso, runner
+from gridcarbon.sources.contract import Fetched, NotServed
+from gridcarbon.sources.registry import source
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def _utc(text: str) -> datetime:
@@ -51,27 +54,42 @@ def test_malformed(payload: object, message: str) -> None:
     assert "source=miso" in str(err.value)
 
 
-def test_old_window_is_skipped_without_a_request() -> None:
-    """A run for an interval 1 hour old ends as skipped, saying MISO serves the latest interval only."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_old_window_is_not_served_without_a_request() -> None:
+    """A run for an interval 1 hour old is ``NotServed``, saying MISO serves the latest interval only."""
     now = _utc("2025-06-01T12:00")
-    with pytest.raises(AirflowSkipException, match="latest 5-minute interval only"):
-        miso.extract_and_load(Window(now - timedelta(hours=1), now - timedelta(minutes=55)), conn=object(),
-                              session=object(), now=now)
+    session = FakeSession({})
+    answer = miso.fetch(session, endpoint("miso", miso.DEFAULT_BASE_URL),
+                        Window(now - timedelta(hours=1), now - timedelta(minutes=55)), miso.Settings(now=now))
+    assert isinstance(answer, NotServed) and "latest 5-minute interval only" in answer.reason
+    assert session.requests == []
 
 
-def test_interval_already_replaced_is_skipped(replay_connections: object) -> None:
-    """The replay shows the last complete interval L; a run for the interval before L (still recent) is
-    skipped because MISO has moved on; a run for the interval after L is not published yet and fails (retry)."""
-    from airflow.sdk.exceptions import AirflowSkipException
+def test_fetch_with_plain_values_on_the_recorded_snapshot() -> None:
+    """``fetch`` with a fake session answering the recorded snapshot (04:30 EST = 09:30Z) and settings as values:
+    the snapshot's interval is inside the window, so its six categories replace exactly that interval."""
+    session = FakeSession({"MISORTWDDataBroker/DataBrokerServices.asmx":
+                           fixture_path("miso/miso_getfuelmix_2018-01-25T0430EST.json")})
+    window = Window(_utc("2018-01-25T09:30"), _utc("2018-01-25T09:35"))
+    answer = miso.fetch(session, endpoint("miso", "https://mirror.example"), window,
+                        miso.Settings(now=_utc("2018-01-25T09:36")))
+    assert isinstance(answer, Fetched) and answer.window == window
+    assert session.urls == ["https://mirror.example/MISORTWDDataBroker/DataBrokerServices.asmx"]
+    assert session.requests[0][2]["params"] == miso.PARAMS
+    assert (answer.records[0].source_label, answer.records[0].generation_mw) == ("Coal", Decimal("40384"))
+    assert len(answer.records) == 6
 
+
+def test_interval_already_replaced_is_not_served(replay_connections: object) -> None:
+    """Through the task path without Airflow (``runner.extract_load``) against the replay, which shows the last
+    complete interval L: a run for the interval before L (still recent) is ``NotServed`` because MISO has moved
+    on, writing nothing (``conn`` is never used); a run for the interval after L is not published yet and fails
+    (retry)."""
     latest = miso_replay.latest_interval()
     step = timedelta(minutes=5)
-    with pytest.raises(AirflowSkipException, match="can no longer be fetched"):
-        miso.extract_and_load(Window(latest - step, latest), conn=object())
+    answer = runner.extract_load(source("miso"), Window(latest - step, latest), conn=object())
+    assert isinstance(answer, NotServed) and "can no longer be fetched" in answer.reason
     with pytest.raises(SourceUnavailableError, match="not published"):
-        miso.extract_and_load(Window(latest + step, latest + 2 * step), conn=object())
+        runner.extract_load(source("miso"), Window(latest + step, latest + 2 * step), conn=object())
 
 
 def test_replay_snapshot_parses_and_is_deterministic() -> None:

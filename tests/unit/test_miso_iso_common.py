@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gridcarbon.intervals import Window
+from gridcarbon.settings import Environment
 from gridcarbon.sources import iso_common
+from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import GenerationRecord
 from gridcarbon.warehouse import LoadError
 
@@ -32,17 +34,28 @@ def test_served_part_clips_or_rejects() -> None:
     assert iso_common.served_part(old, oldest_served=lambda now: now - timedelta(hours=1), now=NOW) is None
 
 
-def test_skip_if_not_served_explains() -> None:
-    """The skip message names the source, what it serves, the oldest instant and the window."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
+def test_not_served_explains() -> None:
+    """``serve`` answers ``NotServed`` (a value: the DAG layer raises the skip) naming the source, what it serves,
+    the oldest instant and the window; a served window comes back clipped."""
     old = Window(NOW - timedelta(hours=3), NOW - timedelta(hours=2))
-    with pytest.raises(AirflowSkipException) as err:
-        iso_common.skip_if_not_served("miso", old, served_for=timedelta(minutes=15), now=NOW, what="the latest only")
-    text = str(err.value)
-    assert "miso serves the latest only" in text
-    assert "2025-06-01T11:45:00+00:00" in text and "2025-06-01T09:00:00+00:00" in text
-    assert "writes nothing" in text
+    settings = iso_common.IsoSettings(now=NOW)
+    answer = iso_common.serve("miso", old, settings, served_for=timedelta(minutes=15), what="the latest only")
+    assert isinstance(answer, NotServed)
+    assert "miso serves the latest only" in answer.reason
+    assert "2025-06-01T11:45:00+00:00" in answer.reason and "2025-06-01T09:00:00+00:00" in answer.reason
+    assert "writes nothing" in answer.reason
+    recent = Window(NOW - timedelta(minutes=20), NOW)
+    assert iso_common.serve("miso", recent, settings, served_for=timedelta(minutes=15)) == Window(
+        NOW - timedelta(minutes=15), NOW)
+
+
+def test_grace_is_a_setting() -> None:
+    """``ISO_PUBLICATION_GRACE_MINUTES`` is read once into the settings (default 45)."""
+    assert iso_common.IsoSettings.from_env(Environment({})).grace == timedelta(minutes=45)
+    assert iso_common.IsoSettings.from_env(
+        Environment({"ISO_PUBLICATION_GRACE_MINUTES": "5"})).grace == timedelta(minutes=5)
+    with pytest.raises(ValueError, match="ISO_PUBLICATION_GRACE_MINUTES"):
+        iso_common.IsoSettings.from_env(Environment({"ISO_PUBLICATION_GRACE_MINUTES": "soon"}))
 
 
 def test_intervals_ended_in() -> None:
@@ -66,7 +79,7 @@ def test_load_generation_refuses_other_isos_rows() -> None:
 
 
 def test_table_registered_once() -> None:
-    """raw_iso.generation_by_fuel is created from iso_common.TABLES only (no ISO module re-exports it)."""
+    """raw_iso.generation_by_fuel, which the eight ISO entries of the registry share, is created once."""
     from gridcarbon.sources import all_raw_tables
 
     names = [t.qualified for t in all_raw_tables()]

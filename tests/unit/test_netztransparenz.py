@@ -9,7 +9,7 @@ published file repeats a measure, or redispatched plants that cannot be mapped t
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -17,8 +17,11 @@ import pytest
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
+from gridcarbon.settings import Environment
 from gridcarbon.sources import netztransparenz as nt
+from gridcarbon.sources.contract import Fetched
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 REDISPATCH_2024 = "netztransparenz/redispatch_2024.csv"
 
@@ -145,14 +148,36 @@ def test_power_plant_list() -> None:
     assert wilmersdorf == [("BNA0083", "operating"), ("BNA0083#2", "shutdown")]
 
 
-def test_power_plant_location_is_configurable(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """GRIDCARBON_POWER_PLANTS_CSV points at another file; a missing file says which variable to set."""
+def test_power_plant_location_is_configurable(tmp_path) -> None:
+    """GRIDCARBON_POWER_PLANTS_CSV points at another file (read once into the settings); a missing file says which
+    variable to set."""
     src = fixture_path("netztransparenz/conventional_power_plants_DE.csv")
     lines = src.read_text(encoding="utf-8").splitlines()
     small = tmp_path / "plants.csv"
     small.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
-    monkeypatch.setenv("GRIDCARBON_POWER_PLANTS_CSV", str(small))
-    assert len(nt.read_power_plants()) == 3
-    monkeypatch.setenv("GRIDCARBON_POWER_PLANTS_CSV", str(tmp_path / "missing.csv"))
+    settings = nt.Settings.from_env(Environment({"GRIDCARBON_POWER_PLANTS_CSV": str(small)}))
+    assert settings.power_plants == str(small)
+    assert len(nt.read_power_plants(settings.power_plants)) == 3
+    assert nt.Settings().power_plants.endswith("netztransparenz/conventional_power_plants_DE.csv")
     with pytest.raises(Exception, match="GRIDCARBON_POWER_PLANTS_CSV"):
-        nt.read_power_plants()
+        nt.read_power_plants(str(tmp_path / "missing.csv"))
+
+
+def test_fetch_with_plain_values_on_the_recorded_2024_file() -> None:
+    """``fetch`` with a fake session answering the token endpoint and the recorded 2024 redispatch file, the
+    credential from the endpoint and settings as values (no look-back): the measures starting in the window, with
+    the bearer token; the Heilbronn reserve block among them."""
+    window = Window(datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC))
+    session = FakeSession({"/connect/token": '{"access_token": "tok-123", "token_type": "Bearer"}',
+                           "/data/redispatch/": fixture_path("netztransparenz/redispatch_2024.csv")},
+                          content_type="text/csv")
+    where = endpoint("netztransparenz", "https://mirror.example/api/v1", login="id", password="secret",
+                     extra={"token_url": "https://mirror.example/connect/token"})
+    answer = nt.fetch(session, where, window, nt.Settings(lookback=timedelta(0)))
+    assert isinstance(answer, Fetched) and answer.window == window
+    token, data = session.requests
+    assert token[1] == "https://mirror.example/connect/token" and token[2]["data"]["client_secret"] == "secret"
+    assert data[1] == "https://mirror.example/api/v1/data/redispatch/2024-01-02T00:00:00/2024-01-03T00:00:00"
+    assert data[2]["headers"]["Authorization"] == "Bearer tok-123"
+    assert answer.records and all(window.start <= m.start_utc < window.end for m in answer.records)
+    assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in answer.records)

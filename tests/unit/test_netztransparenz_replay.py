@@ -16,6 +16,7 @@ from gridcarbon.errors import SourceAuthError
 from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
 from gridcarbon.replay import netztransparenz as replay
+from gridcarbon.settings import Environment
 from gridcarbon.sources import netztransparenz as nt
 from tests.conftest import fixture_path
 
@@ -23,6 +24,11 @@ from tests.conftest import fixture_path
 def _endpoint(server, login: str = replay.CLIENT_ID, password: str = replay.CLIENT_SECRET) -> Endpoint:
     return Endpoint("netztransparenz", server.base_url + "/netztransparenz/api/v1", login=login,
                     password=password, extra={"token_url": server.base_url + "/netztransparenz/users/connect/token"})
+
+
+def _measures(endpoint: Endpoint, window: Window, lookback: timedelta = timedelta(hours=48)) -> list:
+    """What ``fetch`` answers for ``window`` (the settings as values)."""
+    return nt.fetch(build_session(), endpoint, window, nt.Settings(lookback=lookback)).records
 
 
 def test_token_endpoint_checks_client_credentials(replay_server) -> None:
@@ -47,7 +53,7 @@ def test_wrong_client_secret_raises_auth_error(replay_server) -> None:
     """A wrong client secret fails with SourceAuthError naming the connection's login/password."""
     window = Window(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC))
     with pytest.raises(SourceAuthError, match=r"client secret.*'netztransparenz'"):
-        nt.fetch(build_session(), window, endpoint=_endpoint(replay_server, password="wrong"))
+        _measures(_endpoint(replay_server, password="wrong"), window)
 
 
 def test_recorded_2024_measures_are_served_for_2024_windows(replay_server) -> None:
@@ -61,7 +67,7 @@ def test_recorded_2024_measures_are_served_for_2024_windows(replay_server) -> No
     assert "X-Gridcarbon-Synthetic" not in raw.headers
     assert raw.content.startswith(b"\xef\xbb\xbfBEGINN_DATUM;")
     # a 24 h look-back keeps the request inside the recorded year (the replay serves 2023-12-31 synthetic)
-    measures = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server), lookback=timedelta(hours=24))
+    measures = _measures(_endpoint(replay_server), window, timedelta(hours=24))
     assert all(window.start - timedelta(hours=24) <= m.start_utc < window.end for m in measures)
     assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in measures)
     later = Window(datetime(2024, 1, 2, 10, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC))
@@ -69,7 +75,7 @@ def test_recorded_2024_measures_are_served_for_2024_windows(replay_server) -> No
         nt.redispatch_url(_endpoint(replay_server), later), timeout=10,
         headers={"Authorization": f"Bearer {replay.ACCESS_TOKEN}"}).content)
     assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in answered)  # overlaps 10:00
-    kept = nt.fetch(build_session(), later, endpoint=_endpoint(replay_server), lookback=timedelta(hours=24))
+    kept = _measures(_endpoint(replay_server), later, timedelta(hours=24))
     assert any(m.affected_plant == "Reservekraftwerk Heilbronn Block 6" for m in kept)  # started 08:00 UTC
     overlapping = {m.measure_id for m in answered if m.start_utc < later.end and m.end_utc > later.start}
     assert overlapping <= {m.measure_id for m in kept}
@@ -82,8 +88,8 @@ def test_synthetic_measures_outside_2024_are_plausible_and_deterministic(replay_
     raw = requests.get(nt.redispatch_url(_endpoint(replay_server), window), timeout=10,
                        headers={"Authorization": f"Bearer {replay.ACCESS_TOKEN}"})
     assert raw.headers.get("X-Gridcarbon-Synthetic") == "true"
-    first = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server), lookback=timedelta(0))
-    second = nt.fetch(build_session(), window, endpoint=_endpoint(replay_server), lookback=timedelta(0))
+    first = _measures(_endpoint(replay_server), window, timedelta(0))
+    second = _measures(_endpoint(replay_server), window, timedelta(0))
     assert first == second
     assert 6 <= len(first) <= 15
     assert {m.instructing_tso for m in first} <= {"TenneT DE", "50Hertz", "Amprion", "TransnetBW"}
@@ -99,20 +105,23 @@ def test_daily_windows_cover_the_measures_of_one_longer_run(replay_server) -> No
     look-back makes consecutive runs overlap, and the load replaces, so nothing is stored twice)."""
     endpoint = _endpoint(replay_server)
     start = datetime(2025, 10, 25, tzinfo=UTC)
-    days = [nt.fetch(build_session(), Window(start + timedelta(days=i), start + timedelta(days=i + 1)),
-                     endpoint=endpoint) for i in range(3)]
-    whole = nt.fetch(build_session(), Window(start, start + timedelta(days=3)), endpoint=endpoint)
+    days = [_measures(endpoint, Window(start + timedelta(days=i), start + timedelta(days=i + 1))) for i in range(3)]
+    whole = _measures(endpoint, Window(start, start + timedelta(days=3)))
     assert {m for d in days for m in d} == set(whole)
     assert len({m.measure_id for m in whole}) == len(whole)
 
 
-def test_power_plant_list_from_a_url(replay_server, monkeypatch: pytest.MonkeyPatch) -> None:
-    """GRIDCARBON_POWER_PLANTS_CSV may be an http(s) URL (e.g. the OPSD download): the list is fetched and
-    parsed like the file."""
+def test_power_plant_list_from_a_url(replay_server) -> None:
+    """GRIDCARBON_POWER_PLANTS_CSV may be an http(s) URL (e.g. the OPSD download): the list is fetched (through
+    the task's session) and parsed like the file; it replaces the whole table (no window)."""
     lines = fixture_path("netztransparenz/conventional_power_plants_DE.csv").read_text(encoding="utf-8").splitlines()
     requests.post(replay_server.base_url + "/_faults", timeout=5,
                   json={"source": "opsd", "status": 200, "times": 1, "body": "\n".join(lines[:6]) + "\n"})
-    monkeypatch.setenv("GRIDCARBON_POWER_PLANTS_CSV", replay_server.base_url + "/opsd/conventional_power_plants_DE.csv")
-    plants = nt.read_power_plants()
+    url = replay_server.base_url + "/opsd/conventional_power_plants_DE.csv"
+    settings = nt.Settings.from_env(Environment({"GRIDCARBON_POWER_PLANTS_CSV": url}))
+    answer = nt.fetch_power_plants(build_session(), _endpoint(replay_server), Window(
+        datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)), settings)
+    assert answer.window is None and answer.url == url
+    plants = answer.records
     assert [p.plant_key for p in plants][:2] == ["BNA0012a", "BNA0021"]
     assert len(plants) == 5

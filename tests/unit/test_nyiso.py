@@ -13,7 +13,9 @@ from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.replay import nyiso as replay
 from gridcarbon.sources import nyiso
+from gridcarbon.sources.contract import Fetched
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def _by(records, label, ts):
@@ -89,3 +91,26 @@ def test_eastern_days_include_the_next_file_for_the_last_interval() -> None:
     """A daily UTC window 05:30Z..05:30Z touches two Eastern days, so both daily files are fetched."""
     window = Window(datetime(2025, 2, 1, 5, 30, tzinfo=UTC), datetime(2025, 2, 2, 5, 30, tzinfo=UTC))
     assert nyiso.eastern_days(window) == [date(2025, 2, 1), date(2025, 2, 2)]
+
+
+def test_fetch_with_plain_values_reads_the_daily_file_or_the_archive() -> None:
+    """``fetch`` with a fake session answering the recorded files and settings as values: a day younger than
+    ``daily_file_days`` comes from its daily CSV, the same day with ``daily_file_days=0`` from the monthly
+    archive; either way the hour's rows, Dual Fuel 4613 MW at 05:00Z."""
+    window = Window(datetime(2025, 2, 1, 5, tzinfo=UTC), datetime(2025, 2, 1, 6, tzinfo=UTC))
+    session = FakeSession({"/csv/rtfuelmix/20250201rtfuelmix.csv": fixture_path("nyiso/nyiso_20250201rtfuelmix.csv"),
+                           "/csv/rtfuelmix/20250201rtfuelmix_csv.zip":
+                           fixture_path("nyiso/nyiso_20250201rtfuelmix_csv.zip")})
+    where = endpoint("nyiso", "https://mirror.example/public")
+    now = datetime(2025, 2, 3, tzinfo=UTC)
+    for settings, url in [
+        (nyiso.Settings(now=now), "https://mirror.example/public/csv/rtfuelmix/20250201rtfuelmix.csv"),
+        (nyiso.Settings(now=now, daily_file_days=0),
+         "https://mirror.example/public/csv/rtfuelmix/20250201rtfuelmix_csv.zip"),
+    ]:
+        session.requests.clear()
+        answer = nyiso.fetch(session, where, window, settings)
+        assert isinstance(answer, Fetched) and answer.window == window
+        assert session.urls == [url]
+        assert len({r.interval_start_utc for r in answer.records}) == 12
+        assert _by(answer.records, "Dual Fuel", window.start).generation_mw == 4613.0

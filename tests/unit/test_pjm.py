@@ -5,7 +5,7 @@ without offset read as local), or a month of history cut at the first page."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,8 +15,11 @@ from gridcarbon.connections import Endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError
 from gridcarbon.http import build_session
 from gridcarbon.intervals import Window
+from gridcarbon.settings import Environment
 from gridcarbon.sources import pjm
+from gridcarbon.sources.contract import Fetched, NotServed
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession, endpoint
 
 
 def _utc(text: str) -> datetime:
@@ -89,11 +92,35 @@ def test_paging_and_subscription_key_against_replay(replay_server: object) -> No
         pjm.fetch_generation(build_session(), bad, window)
 
 
-def test_window_before_the_oldest_day_is_skipped() -> None:
-    """A run for 2015 (before Data Miner's gen_by_fuel history) ends as skipped with the reason, without a
-    request or a database write."""
-    from airflow.sdk.exceptions import AirflowSkipException
+def test_window_before_the_oldest_day_is_not_served() -> None:
+    """A run for 2015 (before Data Miner's gen_by_fuel history) is ``NotServed`` with the reason, without a
+    request."""
+    session = FakeSession({})
+    answer = pjm.fetch(session, endpoint("pjm", pjm.DEFAULT_BASE_URL),
+                       Window(_utc("2015-06-01T00:00"), _utc("2015-06-01T01:00")), pjm.Settings())
+    assert isinstance(answer, NotServed) and "gen_by_fuel from 2016-01-01 only" in answer.reason
+    assert session.requests == []
 
-    with pytest.raises(AirflowSkipException, match="gen_by_fuel from 2016-01-01 only"):
-        pjm.extract_and_load(Window(_utc("2015-06-01T00:00"), _utc("2015-06-01T01:00")), conn=object(),
-                             session=object())
+
+def test_fetch_with_plain_values_on_the_recorded_answer() -> None:
+    """``fetch`` with a fake session answering the recorded 2025-02-09 day and settings as values (no look-back):
+    an hourly run at :10 loads the hour that ended, with the key header; Coal 16908 MW at 00:00Z."""
+    session = FakeSession({"/gen_by_fuel": fixture_path("pjm/pjm_gen_by_fuel_utc_2025-02-09.json")})
+    run = Window(_utc("2025-02-09T00:10"), _utc("2025-02-09T01:10"))
+    answer = pjm.fetch(session, endpoint("pjm", "https://mirror.example/api/v1", password="the-key"), run,
+                       pjm.Settings(lookback=timedelta(0)))
+    assert isinstance(answer, Fetched)
+    assert answer.window == Window(_utc("2025-02-09T00:00"), _utc("2025-02-09T01:00"))
+    (_, url, sent), = session.requests
+    assert url == "https://mirror.example/api/v1/gen_by_fuel"
+    assert sent["headers"] == {"Ocp-Apim-Subscription-Key": "the-key"}
+    assert sent["params"]["datetime_beginning_utc"] == "02/09/2025 00:00to02/09/2025 00:59"
+    assert {(r.source_label, r.generation_mw) for r in answer.records} >= {("Coal", Decimal("16908.0"))}
+    assert {r.interval_start_utc for r in answer.records} == {_utc("2025-02-09T00:00")}
+
+
+def test_settings_from_the_environment() -> None:
+    settings = pjm.Settings.from_env(Environment({"PJM_LOOKBACK_HOURS": "0", "PJM_OLDEST_DAY": "2020-01-01"}))
+    assert (settings.lookback, settings.oldest_day) == (timedelta(0), date(2020, 1, 1))
+    with pytest.raises(ValueError, match="PJM_LOOKBACK_HOURS"):
+        pjm.Settings.from_env(Environment({"PJM_LOOKBACK_HOURS": "-1"}))

@@ -15,6 +15,7 @@ import pytest
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
+from gridcarbon.settings import Environment
 from gridcarbon.sources import smard
 from tests.conftest import fixture_path
 
@@ -215,12 +216,11 @@ def test_lookback_window_selects_the_previous_block_too() -> None:
 
 
 # --- configuration ---------------------------------------------------------------------------------------
-def test_default_series_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_series_configuration() -> None:
     """By default: 15 filters x 5 regions, all quarter-hourly, plus the DE-LU price at both of SMARD's
     resolutions (hourly before 2025-10-01, quarter-hourly from then) = 77 series."""
-    for name in ("SMARD_SERIES", "SMARD_REGIONS", "SMARD_RESOLUTION"):
-        monkeypatch.delenv(name, raising=False)
-    specs = smard.configured_series()
+    specs = smard.Settings.from_env(Environment({})).series_specs()
+    assert specs == smard.Settings().series_specs()
     assert len(specs) == 77
     assert smard.SeriesSpec(4169, "DE-LU", "quarterhour") in specs
     assert smard.SeriesSpec(4169, "DE-LU", "hour") in specs
@@ -229,24 +229,25 @@ def test_default_series_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not any(s.filter_id == 4169 and s.region != "DE-LU" for s in specs)
 
 
-def test_series_are_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Changing the environment changes what is loaded, without touching code."""
-    monkeypatch.setenv("SMARD_SERIES", "4067, 4068,4169@DE-LU")
-    monkeypatch.setenv("SMARD_REGIONS", "DE,TenneT")
-    monkeypatch.setenv("SMARD_RESOLUTION", "hour")
-    assert [s.label for s in smard.configured_series()] == [
+def test_series_are_configuration() -> None:
+    """Changing the environment changes what is loaded, without touching code (read once into the settings)."""
+    env = Environment({"SMARD_SERIES": "4067, 4068,4169@DE-LU", "SMARD_REGIONS": "DE,TenneT",
+                       "SMARD_RESOLUTION": "hour", "SMARD_LOOKBACK_HOURS": "6", "SMARD_EXPECTED_ABSENT": "4067@DE"})
+    settings = smard.Settings.from_env(env)
+    assert [s.label for s in settings.series_specs()] == [
         "4067_DE_hour", "4067_TenneT_hour", "4068_DE_hour", "4068_TenneT_hour", "4169_DE-LU_hour",
         "4169_DE-LU_quarterhour"]
+    assert settings.lookback == timedelta(hours=6) and settings.expected_absent == frozenset({(4067, "DE")})
 
 
 @pytest.mark.parametrize(("name", "value", "fragment"), [
     ("SMARD_SERIES", "4076", "not in the catalogue"),
     ("SMARD_SERIES", "wind", "expected a filter id"),
     ("SMARD_RESOLUTION", "minute", "allowed are"),
+    ("SMARD_LOOKBACK_HOURS", "-1", "SMARD_LOOKBACK_HOURS=-1 must be >= 0"),
+    ("SMARD_EXPECTED_ABSENT", "1225", "expected id@REGION"),
 ])
-def test_bad_configuration_fails_clearly(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
-                                         fragment: str) -> None:
+def test_bad_configuration_fails_clearly(name: str, value: str, fragment: str) -> None:
     """A typo in the configuration fails the first task with a message naming the variable."""
-    monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=fragment):
-        smard.configured_series()
+        smard.Settings.from_env(Environment({name: value}))

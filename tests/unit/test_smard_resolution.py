@@ -26,9 +26,11 @@ from typing import Any
 
 import pytest
 
+from gridcarbon.connections import Endpoint
 from gridcarbon.intervals import Window
 from gridcarbon.settings import fixtures_dir
 from gridcarbon.sources import smard
+from gridcarbon.sources.contract import Fetched, NothingToLoad
 from tests.conftest import fixture_path
 
 BASE = "https://www.smard.de/app"
@@ -37,6 +39,7 @@ WIND_NEW = "smard/4067_DE_quarterhour_1750024800000__created20250622T1937Z.json"
 RUN = Window(datetime(2025, 6, 17, tzinfo=UTC), datetime(2025, 6, 18, tzinfo=UTC))
 PRICE_WEEKS = [datetime(2025, 6, 8, 22, tzinfo=UTC), datetime(2025, 6, 15, 22, tzinfo=UTC)]
 _INDEX = re.compile(r"/chart_data/(\d+)/([^/]+)/index_(\w+)\.json$")
+DEFAULTS = smard.Settings()  # the default settings, as values
 _BLOCK = re.compile(r"/chart_data/(\d+)/([^/]+)/\d+_[^_]+_(\w+)_(\d+)\.json$")
 
 
@@ -103,13 +106,6 @@ def _constructed_price_week(start: datetime) -> bytes:
 
 
 @pytest.fixture()
-def defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SMARD_SERIES", "SMARD_REGIONS", "SMARD_RESOLUTION", "SMARD_LOOKBACK_HOURS",
-                 "SMARD_EXPECTED_ABSENT"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture()
 def fake() -> FakeSmard:
     prices = {int(week.timestamp() * 1000): _constructed_price_week(week) for week in PRICE_WEEKS}
     return FakeSmard(_recorded_files(), prices)
@@ -119,7 +115,7 @@ def _hours(window: Window) -> list[datetime]:
     return [window.start + timedelta(hours=h) for h in range(int((window.end - window.start) / timedelta(hours=1)))]
 
 
-def test_default_run_before_october_2025_has_a_price_for_every_hour(defaults: None, fake: FakeSmard,
+def test_default_run_before_october_2025_has_a_price_for_every_hour(fake: FakeSmard,
                                                                    caplog: pytest.LogCaptureFixture) -> None:
     """Default settings (generation quarter-hourly), a one-day run in June 2025 with the 48 h look-back: the
     price series of the configuration are read through the real fetch/parse path; the hourly one gives a
@@ -127,11 +123,11 @@ def test_default_run_before_october_2025_has_a_price_for_every_hour(defaults: No
     before 2025-10-01) and nothing is logged as a warning. The recorded wind file loads alongside as
     recorded."""
     caplog.set_level(logging.INFO, logger="gridcarbon.sources.smard")
-    price_specs = [s for s in smard.configured_series() if s.filter_id == 4169]
+    price_specs = [s for s in DEFAULTS.series_specs() if s.filter_id == 4169]
     assert price_specs == [smard.SeriesSpec(4169, "DE-LU", "hour"), smard.SeriesSpec(4169, "DE-LU", "quarterhour")]
     prices: dict[datetime, float | None] = {}
     for spec in price_specs:
-        result, records = smard.read_series(fake, BASE, spec, RUN)
+        result, records = smard.read_series(fake, BASE, spec, RUN, DEFAULTS)
         if spec.resolution == "quarterhour":
             assert (result.status, result.rows) == ("not_available", 0), result
         else:
@@ -142,23 +138,21 @@ def test_default_run_before_october_2025_has_a_price_for_every_hour(defaults: No
     assert not missing, f"hours without a day-ahead price: {missing}"
     assert len(prices) == 72 and min(v for v in prices.values() if v is not None) < 0
     assert not [u for u in fake.requests if "4169" in u and "quarterhour" in u], fake.requests
-    wind, records = smard.read_series(fake, BASE, smard.SeriesSpec(4067, "DE", "quarterhour"), RUN)
+    wind, records = smard.read_series(fake, BASE, smard.SeriesSpec(4067, "DE", "quarterhour"), RUN, DEFAULTS)
     # the only recorded wind block starts 2025-06-15T22:00Z: 50 of the 72 hours, every value published
     assert (wind.status, wind.blocks, wind.rows, wind.non_null) == ("present", 1, 50 * 4, 50 * 4)
     assert records[0].interval_start_utc == datetime(2025, 6, 15, 22, tzinfo=UTC) and records[0].value == 3208.5
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
-def test_generation_resolution_does_not_change_the_price_resolutions(defaults: None,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generation_resolution_does_not_change_the_price_resolutions() -> None:
     """SMARD_RESOLUTION=hour applies to generation and load; the price keeps both of SMARD's resolutions."""
-    monkeypatch.setenv("SMARD_RESOLUTION", "hour")
-    specs = smard.configured_series()
+    specs = smard.Settings(resolution="hour").series_specs()
     assert {s.resolution for s in specs if s.filter_id != 4169} == {"hour"}
     assert [s.resolution for s in specs if s.filter_id == 4169] == ["hour", "quarterhour"]
 
 
-def test_a_window_across_the_switch_reads_each_resolution_for_its_own_period(defaults: None) -> None:
+def test_a_window_across_the_switch_reads_each_resolution_for_its_own_period() -> None:
     """2025-09-30T20:00Z..2025-10-01T02:00Z (48 h look-back): the hourly price covers the whole window (SMARD
     has it before the switch and may have it after), the quarter-hour price only from 2025-09-30T22:00Z."""
     run = Window(datetime(2025, 9, 30, 20, tzinfo=UTC), datetime(2025, 10, 1, 2, tzinfo=UTC))
@@ -168,33 +162,33 @@ def test_a_window_across_the_switch_reads_each_resolution_for_its_own_period(def
     assert hour.clip(widened) == widened
     assert quarter.clip(widened) == Window(smard.QUARTER_HOUR_PRICES_FROM, run.end)
     assert quarter.clip(Window(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC))) is None
-    assert hour.clip(widened, hour.required) == Window(widened.start, smard.QUARTER_HOUR_PRICES_FROM)
+    assert hour.clip(widened, hour.required()) == Window(widened.start, smard.QUARTER_HOUR_PRICES_FROM)
 
 
-def test_required_series_absent_for_the_run_is_a_warning(defaults: None, fake: FakeSmard,
+def test_required_series_absent_for_the_run_is_a_warning(fake: FakeSmard,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     """A 404 for the price or for a fuel that exists in the region is a WARNING naming series, region and
     window; a 404 for offshore wind in TransnetBW (no coast) stays INFO."""
     caplog.set_level(logging.INFO, logger="gridcarbon.sources.smard")
     fake.prices.clear()
     fake.request = _answering_404_for("/4169/DE-LU/index_hour", fake.request)  # type: ignore[method-assign]
-    result, _ = smard.read_series(fake, BASE, smard.SeriesSpec(4169, "DE-LU", "hour"), RUN)
+    result, _ = smard.read_series(fake, BASE, smard.SeriesSpec(4169, "DE-LU", "hour"), RUN, DEFAULTS)
     assert result.status == "absent"
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     text = warning.getMessage()
     assert "4169" in text and "DE-LU" in text and str(RUN.widened(timedelta(hours=48))) in text, text
     caplog.clear()
-    smard.read_series(fake, BASE, smard.SeriesSpec(4067, "TenneT", "quarterhour"), RUN)
+    smard.read_series(fake, BASE, smard.SeriesSpec(4067, "TenneT", "quarterhour"), RUN, DEFAULTS)
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "4067" in warning.getMessage() and "TenneT" in warning.getMessage()
     caplog.clear()
-    result, _ = smard.read_series(fake, BASE, smard.SeriesSpec(1225, "TransnetBW", "quarterhour"), RUN)
+    result, _ = smard.read_series(fake, BASE, smard.SeriesSpec(1225, "TransnetBW", "quarterhour"), RUN, DEFAULTS)
     assert result.status == "absent"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
     assert "absent" in caplog.text
 
 
-def test_price_published_nowhere_in_the_window_is_a_warning(defaults: None, fake: FakeSmard,
+def test_price_published_nowhere_in_the_window_is_a_warning(fake: FakeSmard,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     """The hourly price file exists but holds only nulls for the window: a WARNING (prices are published a
     day ahead, so an all-null window is not a publication lag)."""
@@ -203,7 +197,7 @@ def test_price_published_nowhere_in_the_window_is_a_warning(defaults: None, fake
         data = json.loads(body)
         data["series"] = [[t, None] for t, _ in data["series"]]
         fake.prices[ts] = json.dumps(data, separators=(",", ":")).encode()
-    result, _ = smard.read_series(fake, BASE, smard.SeriesSpec(4169, "DE-LU", "hour"), RUN)
+    result, _ = smard.read_series(fake, BASE, smard.SeriesSpec(4169, "DE-LU", "hour"), RUN, DEFAULTS)
     assert result.status == "present" and result.non_null == 0
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "PRICE_MISSING" in warnings[0] and "DE-LU" in warnings[0], warnings
@@ -215,3 +209,24 @@ def _answering_404_for(fragment: str, inner: Any) -> Any:
             return _Response(404, b"not found")
         return inner(method, url, **kwargs)
     return request
+
+
+def test_fetch_with_plain_values_on_the_recorded_week(fake: FakeSmard) -> None:
+    """``fetch`` (the feed of the mapped task) with the fake session serving the recorded wind week, the series as
+    the plan hands it over (a dict) and settings as values (a 24-hour look-back): the widened window's 48 hours,
+    3352.75 MWh in its first quarter hour (2025-06-16 00:00Z), the index URL for load errors."""
+    settings = smard.Settings(lookback=timedelta(hours=24))
+    answer = smard.fetch(fake, Endpoint("smard", BASE), RUN, settings,
+                         smard.SeriesSpec(4067, "DE", "quarterhour").as_dict())
+    assert isinstance(answer, Fetched) and answer.window == RUN.widened(timedelta(hours=24))
+    assert answer.records.result.status == "present" and answer.note["series"] == "4067_DE_quarterhour"
+    assert len(answer.records.records) == 48 * 4
+    first = answer.records.records[0]
+    assert (first.interval_start_utc, first.value) == (datetime(2025, 6, 16, tzinfo=UTC), 3352.75)
+    assert answer.url == f"{BASE}/chart_data/4067/DE/index_quarterhour.json"
+
+
+def test_fetch_of_a_series_smard_does_not_have_loads_nothing(fake: FakeSmard) -> None:
+    """The quarter-hour price before 2025-10-01 is not requested: ``NothingToLoad``."""
+    answer = smard.fetch(fake, Endpoint("smard", BASE), RUN, DEFAULTS, smard.SeriesSpec(4169, "DE-LU", "quarterhour"))
+    assert isinstance(answer, NothingToLoad) and fake.requests == []

@@ -8,14 +8,19 @@ that says "fix the tibber connection's password", or a Pulse sample that cannot 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from gridcarbon.connections import Endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError
+from gridcarbon.intervals import Window
+from gridcarbon.settings import Environment
 from gridcarbon.sources import tibber
+from gridcarbon.sources.contract import Fetched
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeResponse
 
 SEK = "tibber/tibber_gql_consumption_priceinfo_2023-04-10_SEK.json"
 NOK = "tibber/tibber_gql_consumption_priceinfo_2021-12-31_NOK.json"
@@ -234,3 +239,51 @@ def test_queries_use_only_fields_of_the_recorded_schema() -> None:
             current = root
             for field in path:
                 current = field_type(current, field)
+
+
+class _RecordedAccount:
+    """A fake session answering Tibber's two queries from the recorded SEK answer: the homes query with its home
+    (given the id the recording lacks) and prices, the consumption query with its hourly nodes."""
+
+    def __init__(self) -> None:
+        home = json.loads(fixture_path(SEK).read_text())["data"]["viewer"]["homes"][0]
+        self.homes = {"data": {"viewer": {"homes": [{"id": "h1", "timeZone": "Europe/Stockholm",
+                                                     "currentSubscription": home["currentSubscription"]}]}}}
+        self.page = {"data": {"viewer": {"home": {"id": "h1", "consumption": {
+            "nodes": home["hourly"]["nodes"], "pageInfo": {"endCursor": None, "hasNextPage": False}}}}}}
+        self.requests: list[tuple[str, dict, dict]] = []
+
+    def request(self, method: str, url: str, **kwargs: object) -> FakeResponse:
+        body = json.loads(str(kwargs["data"]))
+        self.requests.append((url, body, dict(kwargs["headers"])))  # type: ignore[arg-type]
+        answer = self.homes if body["query"] == tibber.HOMES_QUERY else self.page
+        return FakeResponse(url, 200, json.dumps(answer).encode(), "application/json")
+
+
+def test_fetch_with_plain_values_on_the_recorded_answer() -> None:
+    """``fetch`` with a fake session answering the recorded SEK account and settings as values (a 2-hour look-back):
+    the token as bearer, the widened window's 8 hours of consumption (3.229 kWh at 2023-04-09 22:00Z, in SEK) and
+    the home's prices, all to replace the widened window."""
+    session = _RecordedAccount()
+    run = Window(datetime(2023, 4, 10, tzinfo=UTC), datetime(2023, 4, 10, 6, tzinfo=UTC))
+    answer = tibber.fetch(session, Endpoint("tibber", "https://mirror.example/gql", password="the-token"), run,
+                          tibber.Settings(lookback=timedelta(hours=2)))
+    assert isinstance(answer, Fetched)
+    assert answer.window == answer.records.window == Window(datetime(2023, 4, 9, 22, tzinfo=UTC), run.end)
+    (data,) = answer.records.homes
+    assert len(data.consumption) == 8
+    first = data.consumption[0]
+    assert (first.interval_start_utc, first.consumption_kwh, first.currency) == (
+        datetime(2023, 4, 9, 22, tzinfo=UTC), Decimal("3.229"), "SEK")
+    assert data.prices and {p.currency for p in data.prices} == {"SEK"}
+    assert [url for url, _, _ in session.requests] == ["https://mirror.example/gql"] * 2
+    assert {headers["Authorization"] for _, _, headers in session.requests} == {"Bearer the-token"}
+    assert session.requests[1][1]["variables"]["homeId"] == "h1"
+
+
+def test_settings_from_the_environment() -> None:
+    settings = tibber.Settings.from_env(Environment({"TIBBER_RESOLUTION": "quarter_hourly",
+                                                     "TIBBER_LOOKBACK_HOURS": "6", "TIBBER_PAGE_SIZE": "50"}))
+    assert settings == tibber.Settings(resolution="QUARTER_HOURLY", lookback=timedelta(hours=6), page_size=50)
+    with pytest.raises(ValueError, match="TIBBER_RESOLUTION='DAILY'"):
+        tibber.Settings.from_env(Environment({"TIBBER_RESOLUTION": "daily"}))

@@ -135,8 +135,10 @@ def test_fetch_pages_through_the_replay_server(replay_server) -> None:
     none twice, none outside."""
     endpoint = Endpoint("tibber", replay_server.base_url + "/tibber/v1-beta/gql", password="demo")
     window = Window(datetime(2025, 10, 26, tzinfo=UTC), datetime(2025, 10, 27, tzinfo=UTC))
-    fetched = tibber.fetch(build_session(), window, endpoint=endpoint, page_size=7, resolution="HOURLY",
-                           lookback=timedelta(hours=48))
+    answer = tibber.fetch(build_session(), endpoint, window,
+                          tibber.Settings(page_size=7, resolution="HOURLY", lookback=timedelta(hours=48)))
+    fetched = answer.records
+    assert answer.window == fetched.window
     assert fetched.window == Window(datetime(2025, 10, 24, tzinfo=UTC), datetime(2025, 10, 27, tzinfo=UTC))
     assert len(fetched.homes) == 2
     for data in fetched.homes:
@@ -150,7 +152,7 @@ def test_invalid_token_through_http_raises_auth_error(replay_server) -> None:
     requests.delete(replay_server.base_url + "/_requests", timeout=5)
     window = Window(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 1, 1, tzinfo=UTC))
     with pytest.raises(SourceAuthError, match="connection 'tibber'"):
-        tibber.fetch(build_session(), window, endpoint=endpoint)
+        tibber.fetch(build_session(), endpoint, window, tibber.Settings())
     served = [r for r in requests.get(replay_server.base_url + "/_requests", timeout=5).json()
               if r["source"] == "tibber"]
     assert len(served) == 1
@@ -162,5 +164,5 @@ def test_server_errors_are_retried_by_the_session(replay_server) -> None:
     requests.post(replay_server.base_url + "/_faults", json={"source": "tibber", "status": 503, "times": 2,
                                                               "retry_after": 0}, timeout=5)
     window = Window(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 1, 2, tzinfo=UTC))
-    fetched = tibber.fetch(build_session(), window, endpoint=endpoint, lookback=timedelta(0))
+    fetched = tibber.fetch(build_session(), endpoint, window, tibber.Settings(lookback=timedelta(0))).records
     assert [len(h.consumption) for h in fetched.homes] == [2, 2]

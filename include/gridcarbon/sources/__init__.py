@@ -1,33 +1,28 @@
-"""One module per upstream API. Each module exposes:
+"""One module per upstream API, each following the contract of ``gridcarbon.sources.contract``: ``Settings``
+(read once at the task boundary), a pure ``fetch(session, endpoint, window, settings)`` returning typed records,
+``parse_*`` functions (one raw payload -> records) and ``load(conn, records, window, meta)``.
 
-- ``SOURCE``: the source name (also its Airflow connection id and pool name),
-- ``DEFAULT_BASE_URL``: the real public URL used when the connection is not defined,
-- ``TABLES``: the ``RawTable`` definitions it fills,
-- ``parse_*`` functions (one raw payload -> typed records) and ``fetch``/``load`` functions called by the DAG.
-
-Adding a source = one module here, one DAG in ``dags/``, one staging folder in dbt.
+``registry.py`` holds one entry per source (connection, pool, schedule, history policy, tables, fetch and load);
+``runner.py`` is the one task body; ``iso_common.py`` and ``validation.py`` hold what several sources share.
+Adding a source = one module here, one entry in the registry, one staging folder in dbt (and the tests).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from types import ModuleType
-
 from gridcarbon.warehouse import RawTable
 
 
-def source_modules() -> list[ModuleType]:
-    mods = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        mods.append(importlib.import_module(f"{__name__}.{info.name}"))
-    return mods
-
-
 def all_raw_tables() -> list[RawTable]:
-    tables: list[RawTable] = []
-    for mod in source_modules():
-        tables.extend(getattr(mod, "TABLES", ()))
-    return tables
+    """Every raw table of every registered source, each once (the ISOs share ``raw_iso.generation_by_fuel``)."""
+    from gridcarbon.sources.registry import SOURCES
+
+    tables: dict[str, RawTable] = {}
+    for source in SOURCES.values():
+        for table in source.tables:
+            tables.setdefault(table.qualified, table)
+    return list(tables.values())
+
+
+def raw_schemas() -> tuple[str, ...]:
+    """The raw schemas (owned by the loader role, created by the bootstrap): those of ``all_raw_tables``."""
+    return tuple(dict.fromkeys(table.schema for table in all_raw_tables()))

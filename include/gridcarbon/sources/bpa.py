@@ -16,8 +16,8 @@ The stamp is taken as the start of its 5-minute interval (BPA does not say; read
 values). On the autumn DST day the repeated 01:xx stamps become PST once the sequence goes backwards; a stamp
 in the spring gap is dropped.
 
-Only the last 7 days can be fetched, so the DAG does not catch up; a run whose window ended more than 7 days
-ago ends as a skip with the reason, writing nothing.
+Only the last 7 days can be fetched, so the DAG does not catch up; ``fetch`` answers ``NotServed`` for a window
+that ended more than 7 days ago (the run ends as a skip with the reason, writing nothing).
 """
 
 from __future__ import annotations
@@ -25,30 +25,33 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
+from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    fetch_and_load,
-    in_window,
+    IsoSettings,
+    generation,
+    generation_loader,
     local_sequence_to_utc,
-    skip_if_not_served,
+    serve,
 )
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, unique_generation
 
 log = logging.getLogger(__name__)
 
 SOURCE = "bpa"
-ISO = "bpa"
 DEFAULT_BASE_URL = "https://transmission.bpa.gov"
 PATH = "/business/operations/Wind/baltwg.txt"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SERVED_FOR = timedelta(days=7)
 NOT_GENERATION = frozenset({"load"})
+Settings = IsoSettings  # nothing of its own
 
 
 def parse_baltwg(text: str, *, url: str | None = None, start: datetime | None = None,
@@ -86,28 +89,39 @@ def parse_baltwg(text: str, *, url: str | None = None, start: datetime | None = 
         if ts is None:
             log.warning("bpa: dropping a row at a non-existent local time (spring DST)")
             continue
-        records += [GenerationRecord(ISO, name, ts, 5, value) for name, value in row_values]
+        records += [GenerationRecord(SOURCE, name, ts, 5, value) for name, value in row_values]
     try:
         return unique_generation(records)  # a time row twice: same values collapse, else error
     except SchemaDriftError as exc:
         raise MalformedPayloadError(f"baltwg.txt: {exc}", source=SOURCE, url=url, start=start, end=end) from None
 
 
-def served_window(window: Window, now: datetime | None = None) -> Window:
-    """The part of ``window`` baltwg.txt still holds (last 7 days); skip if none."""
-    return skip_if_not_served(SOURCE, window, served_for=SERVED_FOR, now=now, what="the last 7 days only")
-
-
-def fetch(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
+def fetch(session: Any, endpoint: Any, window: Window, settings: IsoSettings) -> GenerationAnswer:
+    """The part of ``window`` baltwg.txt still holds (the last 7 days), or ``NotServed``."""
     from gridcarbon.http import fetch as http_fetch
 
+    served = serve(SOURCE, window, settings, served_for=SERVED_FOR, what="the last 7 days only")
+    if isinstance(served, NotServed):
+        return served
     url = endpoint.url(PATH)
-    resp = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end)
-    return in_window(parse_baltwg(resp.text, url=url, start=window.start, end=window.end), window)
+    resp = http_fetch(session, url, source=SOURCE, start=served.start, end=served.end)
+    return generation(SOURCE, parse_baltwg(resp.text, url=url, start=served.start, end=served.end), served,
+                      settings, url=url)
 
 
-def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
-                     now: datetime | None = None) -> dict[str, Any]:
-    window = served_window(window, now or datetime.now(UTC))
-    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch, conn=conn, meta=meta,
-                          session=session, now=now)
+load = generation_loader(SOURCE)
+
+
+# --- the DAG bpa_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """BPA balancing authority generation -> ``raw_iso.generation_by_fuel`` (iso ``bpa``).
+
+Daily at 08:30 UTC for the previous 24 hours from ``baltwg.txt`` (5-minute, MW, Pacific local time).
+
+**Cannot be backfilled:** BPA publishes the last 7 days only, so ``catchup=False``. A run (or manual run) for a
+window older than that ends as *skipped* with the reason and writes nothing; a window partly older is clipped to
+the days still served. A manual run can reload any of the last 7 days with
+``conf={"window_start", "window_end"}``. ``Load`` is not stored (not generation). Connection ``bpa`` (host =
+base URL, default https://transmission.bpa.gov), no credential. Pool ``bpa``.
+While the window's last interval is not published yet (up to ``ISO_PUBLICATION_GRACE_MINUTES``, default 45
+minutes after the window's end) the task fails with SourceUnavailableError and Airflow retries it.
+"""

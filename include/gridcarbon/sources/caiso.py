@@ -19,8 +19,9 @@ Two public files, no key:
   missing: the file does not hold it). ``RENEWABLES`` of the second table is the sum of the first table's
   columns and is not stored (it would double count); cells with error text are stored as NULL.
 
-Decision on history: both files hold long history, so the DAG catches up from ``CAISO_START``; a window
-before ``CAISO_OLDEST_DAY`` (default 2010-04-20, the legacy report's first day) ends as a skip, not a failure.
+Decision on history: both files hold long history, so the DAG catches up from ``CAISO_START``; for a window
+before ``CAISO_OLDEST_DAY`` (default 2010-04-20, the legacy report's first day) ``fetch`` answers ``NotServed``
+(the run ends as a skip, not a failure).
 
 Schema drift is an error (``validation``): a fuelsource.csv without one of ``FUELSOURCE_COLUMNS`` (compared
 case-insensitively; a new column is stored under its own label) or a Daily Renewables Watch report without one of
@@ -38,19 +39,23 @@ import io
 import logging
 import re
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridcarbon.errors import MalformedPayloadError, SourceError
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_str
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    fetch_and_load,
-    in_window,
+    IsoSettings,
+    generation,
+    generation_loader,
     local_sequence_to_utc,
-    skip_if_not_served,
+    serve,
 )
 from gridcarbon.sources.validation import (
     SchemaDriftError,
@@ -63,7 +68,6 @@ from gridcarbon.sources.validation import (
 log = logging.getLogger(__name__)
 
 SOURCE = "caiso"
-ISO = "caiso"
 DEFAULT_BASE_URL = "https://www.caiso.com"
 DRW_DEFAULT_BASE_URL = "http://content.caiso.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -76,12 +80,20 @@ DRW_REQUIRED_COLUMNS = ("GEOTHERMAL", "BIOMASS", "BIOGAS", "SMALL HYDRO", "WIND 
                         "THERMAL", "IMPORTS", "HYDRO")
 
 
-def outlook_first_day() -> date:
-    return date.fromisoformat(env_str("CAISO_OUTLOOK_FIRST_DAY", "2018-04-20"))
 
 
-def oldest_day() -> date:
-    return date.fromisoformat(env_str("CAISO_OLDEST_DAY", "2010-04-20"))
+@dataclass(frozen=True)
+class Settings(IsoSettings):
+    """``CAISO_OUTLOOK_FIRST_DAY``: the first day read from Today's Outlook (earlier: Daily Renewables Watch);
+    ``CAISO_OLDEST_DAY``: the first day CAISO serves at all (earlier windows are ``NotServed``)."""
+
+    outlook_first_day: date = date(2018, 4, 20)
+    oldest_day: date = date(2010, 4, 20)
+
+    @classmethod
+    def own_from_env(cls, env: Environment) -> dict[str, Any]:
+        return {"outlook_first_day": env.day("CAISO_OUTLOOK_FIRST_DAY", cls.outlook_first_day),
+                "oldest_day": env.day("CAISO_OLDEST_DAY", cls.oldest_day)}
 
 
 def _number(text: str) -> float | None:
@@ -142,7 +154,7 @@ def parse_fuelsource_csv(text: str, day: date, *, url: str | None = None) -> lis
             except SchemaDriftError as exc:
                 raise MalformedPayloadError(f"{exc} (sent as {cell!r})", source=SOURCE, url=url, start=start,
                                             end=end) from None
-            records.append(GenerationRecord(ISO, label, ts, 5, value))
+            records.append(GenerationRecord(SOURCE, label, ts, 5, value))
     try:
         require_columns(labels, FUELSOURCE_COLUMNS, what="header", ignore_case=True)
         return unique_generation(records)  # a time row twice: same MW collapses, different MW is an error
@@ -209,7 +221,7 @@ def parse_renewables_watch(text: str, day: date, *, url: str | None = None) -> l
             log.info("caiso: hour-ending %d of %s does not exist (spring DST); row dropped", hour, day)
             continue
         for label, value in by_hour[hour].items():
-            records.append(GenerationRecord(ISO, label, ts, 60, value))
+            records.append(GenerationRecord(SOURCE, label, ts, 60, value))
     return records
 
 
@@ -247,28 +259,26 @@ def pacific_days(window: Window) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def served_window(window: Window, now: datetime | None = None) -> Window:
-    """The part of the window CAISO can serve; skip (AirflowSkipException) before ``CAISO_OLDEST_DAY``."""
-    oldest = datetime.combine(oldest_day(), time(0), tzinfo=PACIFIC).astimezone(UTC)
-    return skip_if_not_served(SOURCE, window, oldest_served=oldest, now=now,
-                              what=f"generation by fuel from {oldest_day()} on")
-
-
-def fetch(session: Any, endpoint: Any, window: Window, *, now: datetime | None = None) -> list[GenerationRecord]:
-    """Fetch every Pacific day the window touches (today's from ``/outlook/current/``) and keep the window."""
+def fetch(session: Any, endpoint: Any, window: Window, settings: Settings) -> GenerationAnswer:
+    """Fetch every Pacific day the window touches (today's from ``/outlook/current/``) and keep the window;
+    ``NotServed`` before ``settings.oldest_day``."""
     from gridcarbon.http import fetch as http_fetch
 
-    today = (now or datetime.now(UTC)).astimezone(PACIFIC).date()
-    first_outlook = outlook_first_day()
+    oldest = datetime.combine(settings.oldest_day, time(0), tzinfo=PACIFIC).astimezone(UTC)
+    served = serve(SOURCE, window, settings, oldest_served=oldest,
+                   what=f"generation by fuel from {settings.oldest_day} on")
+    if isinstance(served, NotServed):
+        return served
+    today = settings.clock().astimezone(PACIFIC).date()
     drw_base = endpoint.extra.get("drw_base_url") or (
         DRW_DEFAULT_BASE_URL if endpoint.base_url == DEFAULT_BASE_URL else endpoint.base_url)
     by_key: dict[tuple[str, datetime], GenerationRecord] = {}
-    for day in pacific_days(window):
-        if day < oldest_day() or day > today:
+    for day in pacific_days(served):
+        if day < settings.oldest_day or day > today:
             continue  # before the reports start / not published yet
         start, end = _day_bounds(day)
         stamp = day.strftime("%Y%m%d")
-        if day >= first_outlook:
+        if day >= settings.outlook_first_day:
             path = "current" if day == today else f"history/{stamp}"
             url = endpoint.url(f"/outlook/{path}/fuelsource.csv")
             resp = http_fetch(session, url, source=SOURCE, start=start, end=end)
@@ -279,14 +289,26 @@ def fetch(session: Any, endpoint: Any, window: Window, *, now: datetime | None =
             parsed = parse_renewables_watch(resp.text, day, url=url)
         # a day's own rows win over the previous file's trailing 00:00 row for the same interval
         by_key.update({(r.source_label, r.interval_start_utc): r for r in parsed})
-    return in_window(by_key.values(), window)
+    return generation(SOURCE, by_key.values(), served, settings, url=endpoint.base_url)
 
 
-def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
-                     now: datetime | None = None) -> dict[str, Any]:
-    window = served_window(window, now)
-    def fetch_records(http: Any, endpoint: Any, w: Window) -> list[GenerationRecord]:
-        return fetch(http, endpoint, w, now=now)
+load = generation_loader(SOURCE)
 
-    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch_records, conn=conn, meta=meta,
-                          session=session, now=now)
+
+# --- the DAG caiso_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """CAISO generation by fuel -> ``raw_iso.generation_by_fuel`` (iso ``caiso``).
+
+Daily at 08:30 UTC for the previous 24 hours (by then the Pacific day is complete). Primary file: Today's
+Outlook ``/outlook/history/{YYYYMMDD}/fuelsource.csv`` (5-minute, MW, Pacific local ``HH:MM``); for days before
+``CAISO_OUTLOOK_FIRST_DAY`` (default 2018-04-20) the legacy hourly Daily Renewables Watch report.
+
+Backfill: both files hold long history; ``catchup=True`` from ``CAISO_START`` (default: `GRIDCARBON_CATCHUP_DAYS`=2
+days back), older history by backfill. A window before ``CAISO_OLDEST_DAY`` (default 2010-04-20) ends as *skipped*
+with the reason. A manual run can load any
+window with ``conf={"window_start": "...", "window_end": "..."}``. Rerunning a day replaces its rows.
+
+Connection ``caiso``: host = base URL (default https://www.caiso.com); no credential. Pool ``caiso``.
+Empty cells of a file that is still being written are not stored. The window's last 5-minute interval is
+usually published a few minutes after the run: while it is missing (up to ``ISO_PUBLICATION_GRACE_MINUTES``,
+default 45, after the window's end) the task fails with SourceUnavailableError and Airflow retries it.
+"""

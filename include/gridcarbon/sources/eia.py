@@ -15,7 +15,7 @@ the interval starts ``[a, b)`` are asked for as ``start = a + 1 h``, ``end = b``
 A run covers the hours that ENDED inside its data interval (the hourly schedule runs at ``:15``, so the
 interval ``[00:15, 01:15)`` loads the hour ``[00:00, 01:00)``), widened back by ``EIA_LOOKBACK_HOURS``
 (default 48) because EIA-930 values arrive late and are revised. Per route the rows of each requested
-respondent inside that window are replaced in one transaction.
+respondent inside that window are replaced, all respondents in the caller's one transaction.
 
 Paging: at most 5000 rows per answer; ``offset``/``length`` against ``response.total`` (a string since API
 2.1.6, as are the values; older answers have numbers; ``value`` may be null).
@@ -25,8 +25,8 @@ Raw answers are therefore never stored; only the parsed data fields reach the da
 redacted (``gridcarbon.http.redact``) and any error text is scrubbed of the key value; urllib3's and
 requests' own log lines (which contain the request URL) pass through a redacting filter.
 
-Settings (environment, read when the task runs): ``EIA_RESPONDENTS`` (comma-separated BA codes; default:
-every respondent the facet endpoint lists), ``EIA_LOOKBACK_HOURS`` (48), ``EIA_PAGE_LENGTH`` (5000).
+Settings (``Settings.from_env``, read when the task starts): ``EIA_RESPONDENTS`` (comma-separated BA codes;
+default: every respondent the facet endpoint lists), ``EIA_LOOKBACK_HOURS`` (48), ``EIA_PAGE_LENGTH`` (5000).
 """
 
 from __future__ import annotations
@@ -35,26 +35,19 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gridcarbon.errors import MalformedPayloadError, SourceError, SourceUnavailableError
-from gridcarbon.http import fetch, json_body, redact
+from gridcarbon.http import fetch as http_fetch
+from gridcarbon.http import json_body, redact
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int, env_list
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import Fetched, NothingToLoad
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_keys, show, unique_by
-from gridcarbon.warehouse import (
-    Column,
-    Completeness,
-    LoadMeta,
-    LoadResult,
-    RawTable,
-    as_load_error,
-    replace_window,
-    rollback_quietly,
-)
+from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, RawTable, Record, replace_window, sql
 
 log = logging.getLogger(__name__)
 
@@ -67,59 +60,63 @@ REGION_TYPES = ("D", "NG", "DF", "TI")
 HOUR = timedelta(hours=1)
 
 
-def _meta_columns(*cols: Column) -> tuple[Column, ...]:
-    return (
-        *cols,
-        Column("interval_start_utc", "timestamptz not null", "start of the hour (EIA period - 1 h), UTC"),
-        Column("value_mwh", "numeric", "MWh in the hour (= average MW); NULL = not reported"),
-    )
+@dataclass(frozen=True)
+class Settings:
+    """``EIA_RESPONDENTS`` (empty: every respondent the facet endpoint lists), ``EIA_LOOKBACK_HOURS`` (48; 0 for a
+    long backfill, where revisions are already in), ``EIA_PAGE_LENGTH`` (rows per request, at most 5000)."""
+
+    respondents: tuple[str, ...] = ()
+    lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
+    page_length: int = MAX_PAGE_LENGTH
+
+    @classmethod
+    def from_env(cls, env: Environment) -> Settings:
+        return cls(respondents=tuple(sorted({r.upper() for r in env.items("EIA_RESPONDENTS", ())})),
+                   lookback=env.hours("EIA_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS),
+                   page_length=min(env.integer("EIA_PAGE_LENGTH", MAX_PAGE_LENGTH, minimum=1), MAX_PAGE_LENGTH))
 
 
-FUEL_TYPE_DATA = RawTable(
-    schema="raw_eia",
-    name="fuel_type_data",
-    columns=(
-        *_meta_columns(
-            Column("respondent", "text not null", "balancing authority code (e.g. PACW)"),
-            Column("fueltype", "text not null", "EIA fuel type code (NG, COL, NUC, SUN, WND, WAT, ...)"),
-        ),
-        Column("respondent_name", "text"),
-        Column("type_name", "text"),
-        Column("value_units", "text"),
-    ),
-    primary_key=("respondent", "fueltype", "interval_start_utc"),
+def _route_record(name: str, scope: tuple[str, str], series: tuple[str, str], names: tuple[str, str],
+                  doc: str) -> type[Record]:
+    """The record class of one ``electricity/rto`` route, whose fields are its raw table's columns: the two keys of
+    a series (``(column, description)``), the hour, the value, the two keys' names as published, the unit."""
+    return make_dataclass(name, [
+        (scope[0], str, field(metadata=sql("text not null", scope[1]))),
+        (series[0], str, field(metadata=sql("text not null", series[1]))),
+        ("interval_start_utc", datetime,
+         field(metadata=sql("timestamptz not null", "start of the hour (EIA period - 1 h), UTC"))),
+        ("value_mwh", Decimal | None,
+         field(metadata=sql("numeric", "MWh in the hour (= average MW); NULL = not reported"))),
+        (names[0], str | None, field(metadata=sql("text"))),
+        (names[1], str | None, field(metadata=sql("text"))),
+        ("value_units", str | None, field(metadata=sql("text"))),
+    ], bases=(Record,), frozen=True, namespace={"__doc__": doc, "__module__": __name__})
+
+
+FuelTypeRecord = _route_record(
+    "FuelTypeRecord", ("respondent", "balancing authority code (e.g. PACW)"),
+    ("fueltype", "EIA fuel type code (NG, COL, NUC, SUN, WND, WAT, ...)"), ("respondent_name", "type_name"),
+    "One row of ``raw_eia.fuel_type_data``: a balancing authority's net generation of one fuel type in one hour.")
+RegionRecord = _route_record(
+    "RegionRecord", ("respondent", "balancing authority code"),
+    ("type", "D demand, NG net generation, DF demand forecast, TI total interchange"), ("respondent_name", "type_name"),
+    "One row of ``raw_eia.region_data``: a balancing authority's demand, generation, forecast or interchange.")
+InterchangeRecord = _route_record(
+    "InterchangeRecord", ("from_ba", "reporting balancing authority"), ("to_ba", "neighbouring balancing authority"),
+    ("from_ba_name", "to_ba_name"), "One row of ``raw_eia.interchange_data``: the interchange between two BAs.")
+
+FUEL_TYPE_DATA = FuelTypeRecord.table(
+    "raw_eia", "fuel_type_data", primary_key=("respondent", "fueltype", "interval_start_utc"),
     completeness=Completeness(series=("fueltype",), values=("value_mwh",)),
     description="EIA-930 hourly net generation by balancing authority and fuel type (API v2 rto/fuel-type-data).",
 )
-REGION_DATA = RawTable(
-    schema="raw_eia",
-    name="region_data",
-    columns=(
-        *_meta_columns(
-            Column("respondent", "text not null", "balancing authority code"),
-            Column("type", "text not null", "D demand, NG net generation, DF demand forecast, TI total interchange"),
-        ),
-        Column("respondent_name", "text"),
-        Column("type_name", "text"),
-        Column("value_units", "text"),
-    ),
-    primary_key=("respondent", "type", "interval_start_utc"),
+REGION_DATA = RegionRecord.table(
+    "raw_eia", "region_data", primary_key=("respondent", "type", "interval_start_utc"),
     completeness=Completeness(series=("type",), values=("value_mwh",)),
     description="EIA-930 hourly demand, net generation, forecast and total interchange per BA (rto/region-data).",
 )
-INTERCHANGE_DATA = RawTable(
-    schema="raw_eia",
-    name="interchange_data",
-    columns=(
-        *_meta_columns(
-            Column("from_ba", "text not null", "reporting balancing authority"),
-            Column("to_ba", "text not null", "neighbouring balancing authority"),
-        ),
-        Column("from_ba_name", "text"),
-        Column("to_ba_name", "text"),
-        Column("value_units", "text"),
-    ),
-    primary_key=("from_ba", "to_ba", "interval_start_utc"),
+INTERCHANGE_DATA = InterchangeRecord.table(
+    "raw_eia", "interchange_data", primary_key=("from_ba", "to_ba", "interval_start_utc"),
     completeness=Completeness(series=("to_ba",), values=("value_mwh",)),
     description="EIA-930 hourly interchange between BAs (rto/interchange-data; positive = export from from_ba).",
 )
@@ -127,68 +124,42 @@ TABLES = [FUEL_TYPE_DATA, REGION_DATA, INTERCHANGE_DATA]
 
 
 @dataclass(frozen=True)
-class FuelTypeRecord:
-    respondent: str
-    fueltype: str
-    interval_start_utc: datetime
-    value_mwh: Decimal | None
-    respondent_name: str | None
-    type_name: str | None
-    value_units: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.respondent, self.fueltype, self.interval_start_utc, self.value_mwh, self.respondent_name,
-                self.type_name, self.value_units)
-
-
-@dataclass(frozen=True)
-class RegionRecord:
-    respondent: str
-    type: str
-    interval_start_utc: datetime
-    value_mwh: Decimal | None
-    respondent_name: str | None
-    type_name: str | None
-    value_units: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.respondent, self.type, self.interval_start_utc, self.value_mwh, self.respondent_name,
-                self.type_name, self.value_units)
-
-
-@dataclass(frozen=True)
-class InterchangeRecord:
-    from_ba: str
-    to_ba: str
-    interval_start_utc: datetime
-    value_mwh: Decimal | None
-    from_ba_name: str | None
-    to_ba_name: str | None
-    value_units: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.from_ba, self.to_ba, self.interval_start_utc, self.value_mwh, self.from_ba_name,
-                self.to_ba_name, self.value_units)
-
-
-Record = FuelTypeRecord | RegionRecord | InterchangeRecord
-
-
-@dataclass(frozen=True)
 class Route:
-    """One ``electricity/rto`` route: where it lands and how its rows are keyed."""
+    """One ``electricity/rto`` route: where it lands and how its rows are keyed. ``keys``: the answer's fields for
+    the record's scope (the facet that selects balancing authorities), series and their two names."""
 
     name: str
+    record: type[Record]
     table: RawTable
-    scope_facet: str  # the facet that selects balancing authorities (and the replace scope column)
-    scope_column: str
-    sort_columns: tuple[str, ...]
+    keys: tuple[str, str, str, str]
     extra_facets: tuple[tuple[str, str], ...] = ()
-    parse: Callable[..., list[Any]] | None = None
 
     @property
     def data_path(self) -> str:
         return f"electricity/rto/{self.name}/data/"
+
+    @property
+    def scope_facet(self) -> str:
+        return self.keys[0]
+
+    @property
+    def scope_column(self) -> str:
+        """The record's first column (the replace scope: one balancing authority)."""
+        return self.table.column_names[0]
+
+    @property
+    def sort_columns(self) -> tuple[str, ...]:
+        return ("period", self.keys[0], self.keys[1])
+
+    def parse(self, payload: Any, *, url: str | None = None, window: Window | None = None) -> list[Any]:
+        """One answer of the route -> records (period shifted to the interval start), each series and hour once."""
+        scope, series, scope_name, series_name = self.keys
+        return _unique([
+            self.record(_text(r, scope, url, window), _text(r, series, url, window),  # type: ignore[call-arg]
+                        parse_period(r.get("period"), url=url, window=window), _row_value(r, url, window),
+                        r.get(scope_name), r.get(series_name), r.get("value-units"))
+            for r in _rows(payload, url, window)
+        ], lambda r: r.row()[:3], url, window)
 
 
 # --- parsing ---------------------------------------------------------------------------------------------------
@@ -277,53 +248,19 @@ def _text(row: Mapping[str, Any], key: str, url: str | None, window: Window | No
     return value
 
 
-def parse_fuel_type_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[FuelTypeRecord]:
-    """One answer of ``rto/fuel-type-data`` -> records (period shifted to the interval start)."""
-    return _unique([
-        FuelTypeRecord(
-            respondent=_text(r, "respondent", url, window),
-            fueltype=_text(r, "fueltype", url, window),
-            interval_start_utc=parse_period(r.get("period"), url=url, window=window),
-            value_mwh=_row_value(r, url, window),
-            respondent_name=r.get("respondent-name"),
-            type_name=r.get("type-name"),
-            value_units=r.get("value-units"),
-        )
-        for r in _rows(payload, url, window)
-    ], lambda r: (r.respondent, r.fueltype, r.interval_start_utc), url, window)
+def parse_fuel_type_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[Any]:
+    """One answer of ``rto/fuel-type-data`` -> ``FuelTypeRecord``s."""
+    return ROUTES["fuel-type-data"].parse(payload, url=url, window=window)
 
 
-def parse_region_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[RegionRecord]:
-    """One answer of ``rto/region-data`` -> records."""
-    return _unique([
-        RegionRecord(
-            respondent=_text(r, "respondent", url, window),
-            type=_text(r, "type", url, window),
-            interval_start_utc=parse_period(r.get("period"), url=url, window=window),
-            value_mwh=_row_value(r, url, window),
-            respondent_name=r.get("respondent-name"),
-            type_name=r.get("type-name"),
-            value_units=r.get("value-units"),
-        )
-        for r in _rows(payload, url, window)
-    ], lambda r: (r.respondent, r.type, r.interval_start_utc), url, window)
+def parse_region_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[Any]:
+    """One answer of ``rto/region-data`` -> ``RegionRecord``s."""
+    return ROUTES["region-data"].parse(payload, url=url, window=window)
 
 
-def parse_interchange_data(payload: Any, *, url: str | None = None,
-                           window: Window | None = None) -> list[InterchangeRecord]:
-    """One answer of ``rto/interchange-data`` -> records."""
-    return _unique([
-        InterchangeRecord(
-            from_ba=_text(r, "fromba", url, window),
-            to_ba=_text(r, "toba", url, window),
-            interval_start_utc=parse_period(r.get("period"), url=url, window=window),
-            value_mwh=_row_value(r, url, window),
-            from_ba_name=r.get("fromba-name"),
-            to_ba_name=r.get("toba-name"),
-            value_units=r.get("value-units"),
-        )
-        for r in _rows(payload, url, window)
-    ], lambda r: (r.from_ba, r.to_ba, r.interval_start_utc), url, window)
+def parse_interchange_data(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[Any]:
+    """One answer of ``rto/interchange-data`` -> ``InterchangeRecord``s."""
+    return ROUTES["interchange-data"].parse(payload, url=url, window=window)
 
 
 def parse_respondent_facets(payload: Any, *, url: str | None = None) -> list[str]:
@@ -344,14 +281,12 @@ def _error_text(payload: Mapping[str, Any]) -> str:
     return f"{err} (code {payload.get('code')})"
 
 
-ROUTES: dict[str, Route] = {
-    "fuel-type-data": Route("fuel-type-data", FUEL_TYPE_DATA, "respondent", "respondent",
-                            ("period", "respondent", "fueltype"), parse=parse_fuel_type_data),
-    "region-data": Route("region-data", REGION_DATA, "respondent", "respondent", ("period", "respondent", "type"),
-                         extra_facets=tuple(("type", t) for t in REGION_TYPES), parse=parse_region_data),
-    "interchange-data": Route("interchange-data", INTERCHANGE_DATA, "fromba", "from_ba",
-                              ("period", "fromba", "toba"), parse=parse_interchange_data),
-}
+ROUTES: dict[str, Route] = {route.name: route for route in (
+    Route("fuel-type-data", FuelTypeRecord, FUEL_TYPE_DATA, ("respondent", "fueltype", "respondent-name", "type-name")),
+    Route("region-data", RegionRecord, REGION_DATA, ("respondent", "type", "respondent-name", "type-name"),
+          extra_facets=tuple(("type", t) for t in REGION_TYPES)),
+    Route("interchange-data", InterchangeRecord, INTERCHANGE_DATA, ("fromba", "toba", "fromba-name", "toba-name")),
+)}
 
 
 ROUTES_BY_TABLE: dict[str, RawTable] = {r.table.qualified: r.table for r in ROUTES.values()}
@@ -426,7 +361,7 @@ def secret_scrubbed(secret: str | None) -> Iterator[None]:
 
 def _get_json(session: Any, url: str, params: list[tuple[str, Any]], window: Window | None) -> Any:
     start, end = (window.start, window.end) if window else (None, None)
-    response = fetch(session, url, source=SOURCE, start=start, end=end, params=params, ok_statuses=(200, 500))
+    response = http_fetch(session, url, source=SOURCE, start=start, end=end, params=params, ok_statuses=(200, 500))
     if response.status_code == 500:
         shown = redact(response.url)
         try:
@@ -451,9 +386,9 @@ def fetch_respondents(session: Any, endpoint: Any) -> list[str]:
         return parse_respondent_facets(payload, url=url)
 
 
-def configured_respondents(session: Any, endpoint: Any) -> list[str]:
-    configured = env_list("EIA_RESPONDENTS", [])
-    return sorted({r.upper() for r in configured}) if configured else fetch_respondents(session, endpoint)
+def configured_respondents(session: Any, endpoint: Any, settings: Settings) -> list[str]:
+    """``settings.respondents``, or every balancing authority the facet endpoint lists (the plan of a run)."""
+    return list(settings.respondents) if settings.respondents else fetch_respondents(session, endpoint)
 
 
 def fetch_route(
@@ -463,11 +398,11 @@ def fetch_route(
     hours: Window,
     respondents: Sequence[str],
     *,
-    page_length: int | None = None,
+    page_length: int = MAX_PAGE_LENGTH,
 ) -> list[Any]:
     """Every row of ``route`` for ``respondents`` whose interval starts in ``hours``, all pages, once each."""
     install_log_redaction()
-    length = min(page_length or env_int("EIA_PAGE_LENGTH", MAX_PAGE_LENGTH), MAX_PAGE_LENGTH)
+    length = min(page_length, MAX_PAGE_LENGTH)
     start, end = request_bounds(hours)
     url = endpoint.url(route.data_path)
     base: list[tuple[str, Any]] = [("frequency", "hourly"), ("data[0]", "value")]
@@ -479,7 +414,6 @@ def fetch_route(
     records: list[Any] = []
     offset = 0
     total: int | None = None
-    assert route.parse is not None
     with secret_scrubbed(endpoint.password):
         while True:
             params = [*base, ("offset", offset), ("length", length), ("api_key", endpoint.password or "")]
@@ -508,92 +442,94 @@ def fetch_route(
     return kept
 
 
+@dataclass(frozen=True)
+class RouteRecords:
+    """What one route's ``fetch`` answered: its records for the requested respondents (each one's rows replace
+    its own scope, also when it has none)."""
+
+    route: Route
+    respondents: tuple[str, ...]
+    records: list[Any] = field(default_factory=list)
+
+
+def fetch(
+    session: Any,
+    endpoint: Any,
+    window: Window,
+    settings: Settings,
+    respondents: Sequence[str] | None = None,
+    *,
+    route: str = "fuel-type-data",
+) -> Fetched[RouteRecords] | NothingToLoad:
+    """One route for the run's hours (those that ended in ``window``) plus ``settings.lookback``, for
+    ``respondents`` (the plan's list; None: ``configured_respondents``)."""
+    hours = hours_of(window, settings.lookback)
+    if hours is None:
+        return NothingToLoad(f"no hour ended inside {window} (or all before {EARLIEST.date()})")
+    chosen = tuple(respondents) if respondents is not None else tuple(configured_respondents(session, endpoint,
+                                                                                             settings))
+    the_route = ROUTES[route]
+    records = fetch_route(session, endpoint, the_route, hours, chosen, page_length=settings.page_length)
+    return Fetched(RouteRecords(the_route, chosen, records), hours, url=redact(endpoint.url(the_route.data_path)))
+
+
+def route_fetch(route: str) -> Callable[..., Fetched[RouteRecords] | NothingToLoad]:
+    """``fetch`` of one route, for the registry (one feed task per route)."""
+
+    def fetch_route_of_run(session: Any, endpoint: Any, window: Window, settings: Settings,
+                           respondents: Sequence[str] | None = None) -> Fetched[RouteRecords] | NothingToLoad:
+        return fetch(session, endpoint, window, settings, respondents, route=route)
+
+    return fetch_route_of_run
+
+
 # --- loading ---------------------------------------------------------------------------------------------------
 
 
-class _OneTransaction:
-    """A connection view whose ``commit`` waits for the caller: several ``replace_window`` calls (one per
-    respondent scope) then form one transaction."""
-
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    def cursor(self, *args: Any, **kwargs: Any) -> Any:
-        return self._conn.cursor(*args, **kwargs)
-
-    def commit(self) -> None:
-        pass
-
-    def rollback(self) -> None:
-        self._conn.rollback()
-
-
-def load_route(
-    conn: Any,
-    route: Route,
-    records: Sequence[Any],
-    respondents: Sequence[str],
-    hours: Window,
-    meta: LoadMeta | None = None,
-    *,
-    url: str | None = None,
-) -> list[LoadResult]:
-    """Replace, per respondent, its rows of ``route`` inside ``hours``, all in one transaction. ``url`` (the
-    route's, redacted) is named in load errors."""
+def load(conn: Any, fetched: RouteRecords, hours: Window, meta: LoadMeta) -> list[LoadResult]:
+    """Replace, per requested respondent, its rows of the route inside ``hours`` (in the caller's transaction:
+    the runner's ``transaction`` makes all respondents one)."""
+    route = fetched.route
     by_scope: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    wanted = set(respondents)
-    for record in records:
+    wanted = set(fetched.respondents)
+    for record in fetched.records:
         key = getattr(record, route.scope_column)
         if key not in wanted:
             raise MalformedPayloadError(f"EIA returned {route.scope_column}={key!r}, which was not requested",
                                         source=SOURCE, start=hours.start, end=hours.end)
         by_scope[key].append(record.row())
-    meta = meta or LoadMeta(window=hours)
-    tx = _OneTransaction(conn)
-    results = []
-    try:
-        for respondent in sorted(wanted):
-            results.append(replace_window(tx, route.table, by_scope.get(respondent, []),
-                                          scope={route.scope_column: respondent}, time_column="interval_start_utc",
-                                          window=hours, meta=meta, source=SOURCE, url=url))
-        conn.commit()
-    except Exception as exc:
-        rollback_quietly(conn)
-        error = as_load_error(exc, route.table, source=SOURCE, url=url, start=hours.start, end=hours.end)
-        if error is exc:
-            raise
-        raise error from exc
-    return results
+    return [replace_window(conn, route.table, by_scope.get(respondent, []), scope={route.scope_column: respondent},
+                           time_column="interval_start_utc", window=hours, meta=meta, source=SOURCE)
+            for respondent in sorted(wanted)]
 
 
-def run_route(
-    route_name: str,
-    window: Window,
-    respondents: Sequence[str],
-    *,
-    dag_id: str | None = None,
-    run_id: str | None = None,
-    conn: Any = None,
-    session: Any = None,
-    lookback_hours: int | None = None,
-) -> int:
-    """The task body: fetch one route for the run's hours (plus lookback) and replace them. Returns rows."""
-    from gridcarbon.connections import resolve_endpoint
-    from gridcarbon.http import session_scope
-    from gridcarbon.warehouse import connection_scope
+# --- the DAG eia_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """
+### EIA ingest (US EIA API v2, Form EIA-930 hourly grid monitor)
 
-    route = ROUTES[route_name]
-    lookback = timedelta(hours=lookback_hours if lookback_hours is not None
-                         else env_int("EIA_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS))
-    hours = hours_of(window, lookback)
-    if hours is None:
-        log.info("EIA %s: no hour ended inside %s (or all before %s); nothing to do", route_name, window,
-                 EARLIEST.date())
-        return 0
-    endpoint = resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
-    with session_scope(session) as http:
-        records = fetch_route(http, endpoint, route, hours, respondents)
-    with connection_scope(conn) as db:
-        load_route(db, route, records, respondents, hours, LoadMeta(dag_id=dag_id, run_id=run_id, window=hours),
-                   url=redact(endpoint.url(route.data_path)))
-    return len(records)
+Every hour at :15 (UTC) loads the hours that ended inside the run's data interval (so `[00:15, 01:15)` loads
+the hour `00:00-01:00`) from three `electricity/rto` routes, each re-reading the last `EIA_LOOKBACK_HOURS`
+(default 48) because EIA-930 values arrive late and are revised:
+
+- `fuel-type-data` (all fuel types) -> `raw_eia.fuel_type_data`
+- `region-data` (types D, NG, DF, TI) -> `raw_eia.region_data`
+- `interchange-data` -> `raw_eia.interchange_data`
+
+EIA's `period` is the END of the hour (UTC); the tables hold the interval start. Per route, the rows of every
+requested balancing authority inside the window are replaced in one transaction (idempotent reruns).
+
+**Configuration** (environment of the workers, read at run time): `EIA_RESPONDENTS` (comma-separated BA
+codes; default: every respondent the API lists at `electricity/rto/fuel-type-data/facet/respondent`),
+`EIA_LOOKBACK_HOURS` (48; set 0 for a long backfill, where revisions are already in), `EIA_START` (parse
+time, default `GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled interval. Connection `eia`:
+host = base URL (default
+`https://api.eia.gov/v2`), **password = API key** (sent as `api_key`; EIA echoes it in every answer, so raw
+answers are never stored and URLs are redacted in logs and errors). Pool `eia` (EIA asks for < 5 req/s).
+
+**Backfill** (hourly data by fuel type exist from 2018-07-01; earlier windows load nothing):
+
+    airflow backfill create --dag-id eia_ingest --from-date 2018-07-01 --to-date 2018-08-01
+
+or a manual run for a long window with conf `{"window_start": "2018-07-01T00:00Z", "window_end":
+"2018-08-01T00:00Z"}` (one paged request per route instead of hundreds of hourly runs).
+"""

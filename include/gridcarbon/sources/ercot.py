@@ -1,8 +1,9 @@
 """ERCOT dashboard fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``ercot``), 5-minute MW per fuel.
 
 ``GET {base}/api/1/services/read/dashboards/fuel-mix.json`` (base ``https://www.ercot.com``, no key). The
-dashboard covers **yesterday and today so far** (Central time) and nothing older, so a run for an older
-window ends as skipped (``skip_if_not_served``); the DAG runs daily just after the Central day ends.
+dashboard covers **yesterday and today so far** (Central time) and nothing older, so ``fetch`` answers
+``NotServed`` for an older window (the run ends as skipped); the DAG runs daily just after the Central day ends.
+A run loads its 5-minute intervals plus ``ERCOT_LOOKBACK_HOURS`` (default 2) before them.
 
 Layouts seen (the parser handles all three):
 
@@ -21,35 +22,49 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gridcarbon.http import fetch, json_body
+from gridcarbon.http import fetch as http_fetch
+from gridcarbon.http import json_body
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import NothingToLoad, NotServed
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    in_window,
+    IsoSettings,
+    generation,
+    generation_loader,
     intervals_ended_in,
-    load_generation,
     malformed,
     parse_mw,
-    skip_if_not_served,
+    serve,
 )
 from gridcarbon.sources.validation import show
-from gridcarbon.warehouse import LoadMeta
 
 log = logging.getLogger(__name__)
 
 SOURCE = "ercot"
-ISO = "ercot"
 DEFAULT_BASE_URL = "https://www.ercot.com"
 PATH = "api/1/services/read/dashboards/fuel-mix.json"
 CENTRAL = ZoneInfo("America/Chicago")
 STEP = timedelta(minutes=5)
 DEFAULT_LOOKBACK_HOURS = 2
+
+
+@dataclass(frozen=True)
+class Settings(IsoSettings):
+    """``ERCOT_LOOKBACK_HOURS`` (default 2): intervals before the run's own that are re-read (published late)."""
+
+    lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
+
+    @classmethod
+    def own_from_env(cls, env: Environment) -> dict[str, Any]:
+        return {"lookback": env.hours("ERCOT_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS)}
 
 
 class _Pairs(list):  # type: ignore[type-arg]
@@ -75,16 +90,12 @@ def loads_keeping_duplicates(text: str | bytes) -> Any:
     return json.loads(text, object_pairs_hook=_Pairs)
 
 
-
-
 def interval_start(stamp: datetime) -> datetime:
     """The start of the 5-minute interval whose end is stamped ``stamp`` (a few seconds before the boundary)."""
     utc = stamp.astimezone(UTC)
     seconds = utc.timestamp()
     nearest = round(seconds / STEP.total_seconds()) * STEP.total_seconds()
     return datetime.fromtimestamp(nearest, UTC) - STEP
-
-
 
 
 def parse_fuel_mix(payload: str | bytes | Mapping[str, Any], *, url: str | None = None,
@@ -130,7 +141,7 @@ def parse_fuel_mix(payload: str | bytes | Mapping[str, Any], *, url: str | None 
                                 stamp, start)
                 if key not in latest or latest[key][0] <= stamp:
                     latest[key] = (stamp, value)
-    return [GenerationRecord(ISO, label, start, 5, value)
+    return [GenerationRecord(SOURCE, label, start, 5, value)
             for (label, start), (_, value) in sorted(latest.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
 
 
@@ -158,40 +169,38 @@ def oldest_served(now: datetime) -> datetime:
     return datetime.combine(today - timedelta(days=1), time(0), tzinfo=CENTRAL).astimezone(UTC)
 
 
-def fetch_generation(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
-    url = endpoint.url(PATH)
-    response = fetch(session, url, source=SOURCE, start=window.start, end=window.end)
-    json_body(response, source=SOURCE, start=window.start, end=window.end)  # named error if not JSON
-    return in_window(parse_fuel_mix(response.content, url=url, window=window), window)
-
-
-def extract_and_load(
-    window: Window,
-    *,
-    conn: Any = None,
-    meta: LoadMeta | None = None,
-    session: Any = None,
-    now: datetime | None = None,
-    lookback_hours: int | None = None,
-) -> dict[str, Any]:
-    """The task body: the run's 5-minute intervals (plus lookback), clipped to what the dashboard still
-    serves; skipped (writing nothing) if nothing is served any more."""
-    from gridcarbon.connections import resolve_endpoint
-    from gridcarbon.http import session_scope
-    from gridcarbon.warehouse import connection_scope
-
+def fetch(session: Any, endpoint: Any, window: Window, settings: Settings) -> GenerationAnswer:
+    """The run's 5-minute intervals (plus ``settings.lookback``), clipped to what the dashboard still serves;
+    ``NotServed`` if nothing is served any more."""
     aligned = intervals_ended_in(window, 5)
     if aligned is None:
-        return {"rows": 0, "window": str(window), "note": "no whole 5-minute interval in the window"}
-    lookback = timedelta(hours=lookback_hours if lookback_hours is not None
-                         else env_int("ERCOT_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS))
-    served = skip_if_not_served(SOURCE, aligned.widened(lookback), oldest_served=oldest_served, now=now,
-                                what="yesterday and today (Central time) only")
-    endpoint = resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
-    with session_scope(session) as http:
-        records = fetch_generation(http, endpoint, served)
-    with connection_scope(conn) as db:
-        result = load_generation(db, ISO, records, served,
-                                 LoadMeta(dag_id=meta.dag_id, run_id=meta.run_id, window=served) if meta else None)
-    log.info("ERCOT: %d rows for %s", result.inserted, served)
-    return {"rows": result.inserted, "deleted": result.deleted, "window": str(served)}
+        return NothingToLoad(f"no whole 5-minute interval in the window {window}")
+    served = serve(SOURCE, aligned.widened(settings.lookback), settings, oldest_served=oldest_served,
+                   what="yesterday and today (Central time) only")
+    if isinstance(served, NotServed):
+        return served
+    url = endpoint.url(PATH)
+    response = http_fetch(session, url, source=SOURCE, start=served.start, end=served.end)
+    json_body(response, source=SOURCE, start=served.start, end=served.end)  # named error if not JSON
+    return generation(SOURCE, parse_fuel_mix(response.content, url=url, window=served), served, settings, url=url,
+                      step=None)
+
+
+load = generation_loader(SOURCE)
+
+
+# --- the DAG ercot_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """ERCOT dashboard fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``ercot``).
+
+Daily at 06:00 UTC (midnight CST / 01:00 CDT) loads the previous 24 hours of 5-minute MW per fuel from
+ERCOT's fuel-mix dashboard, plus ``ERCOT_LOOKBACK_HOURS`` (default 2) before them, so the last intervals
+published after the previous run are filled in.
+
+**Current data only**: the dashboard covers yesterday and today (Central time) and nothing older, so
+``catchup=False``; a run for a window the dashboard no longer covers ends as *skipped* with the reason,
+writing nothing (a partly covered window is clipped to the covered part). History for ERCOT comes from EIA's
+hourly fuel-type data (`eia_ingest`, respondent ERCO). The parser reads the 2023 (local time without offset),
+2024 (offset; gen/hsl/seasonalCapacity) and 2025 (offset; gen + monthlyCapacity) layouts.
+
+Connection ``ercot``: host = base URL (default https://www.ercot.com); no credential. Pool ``ercot``.
+"""

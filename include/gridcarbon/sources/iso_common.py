@@ -1,55 +1,67 @@
 """What the US ISO sources (CAISO, MISO, PJM, SPP, NYISO, ISO-NE, BPA, ERCOT) share: the one raw table
-``raw_iso.generation_by_fuel``, its record type, its loader, and the skip rule for current-data-only APIs.
-
-``TABLES`` is defined here only, so the table is registered (and created) once; the ISO modules import
-``GENERATION_BY_FUEL`` but must not re-export ``TABLES``.
+``raw_iso.generation_by_fuel``, its record type, its loader, their settings, the "still served?" rule for
+current-data-only APIs (a value, ``NotServed``, never an exception) and the retry rule for a window whose last
+interval is not published yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from gridcarbon.errors import MalformedPayloadError, SourceUnavailableError
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import Fetched, NothingToLoad, NotServed
 from gridcarbon.sources.validation import SchemaDriftError, finite_number
-from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, Record, replace_window, sql
 
-ISOS = ("caiso", "miso", "pjm", "spp", "nyiso", "isone", "bpa", "ercot")
-
-GENERATION_BY_FUEL = RawTable(
-    schema="raw_iso",
-    name="generation_by_fuel",
-    columns=(
-        Column("iso", "text not null", "caiso, miso, pjm, spp, nyiso, isone, bpa or ercot"),
-        Column("source_label", "text not null", "the ISO's own fuel label, unchanged"),
-        Column("interval_start_utc", "timestamptz not null", "start of the interval (UTC, half-open)"),
-        Column("interval_minutes", "int not null", "interval length in minutes (5 or 60)"),
-        Column("generation_mw", "numeric", "average MW over the interval; NULL = not reported"),
-    ),
-    primary_key=("iso", "source_label", "interval_start_utc"),
-    completeness=Completeness(series=("source_label",), values=("generation_mw",)),
-    description="Generation by fuel of the US ISOs, one row per ISO, label and interval (raw, as published).",
-)
-
-TABLES = [GENERATION_BY_FUEL]
+DEFAULT_GRACE_MINUTES = 45
 
 
 @dataclass(frozen=True)
-class GenerationRecord:
-    iso: str
-    source_label: str
-    interval_start_utc: datetime
-    interval_minutes: int
-    generation_mw: Decimal | float | None
+class IsoSettings:
+    """What every ISO source reads: ``ISO_PUBLICATION_GRACE_MINUTES`` (see ``raise_if_last_interval_missing``).
+    ``now`` is the moment "still served" and "published yet" are judged at (None: the clock; tests pin it).
+    Each ISO module's ``Settings`` extends this with its own variables (``own_from_env``)."""
 
-    def row(self) -> tuple[Any, ...]:
-        return (self.iso, self.source_label, self.interval_start_utc, self.interval_minutes, self.generation_mw)
+    grace: timedelta = timedelta(minutes=DEFAULT_GRACE_MINUTES)
+    now: datetime | None = None
+
+    @classmethod
+    def from_env(cls, env: Environment) -> Self:
+        return cls(grace=env.minutes("ISO_PUBLICATION_GRACE_MINUTES", DEFAULT_GRACE_MINUTES), **cls.own_from_env(env))
+
+    @classmethod
+    def own_from_env(cls, env: Environment) -> dict[str, Any]:
+        return {}
+
+    def clock(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class GenerationRecord(Record):
+    """One row of ``raw_iso.generation_by_fuel``: an ISO's generation of one fuel label in one interval."""
+
+    iso: str = field(metadata=sql("text not null", "caiso, miso, pjm, spp, nyiso, isone, bpa or ercot"))
+    source_label: str = field(metadata=sql("text not null", "the ISO's own fuel label, unchanged"))
+    interval_start_utc: datetime = field(metadata=sql("timestamptz not null", "start of the interval (UTC, half-open)"))
+    interval_minutes: int = field(metadata=sql("int not null", "interval length in minutes (5 or 60)"))
+    generation_mw: Decimal | float | None = field(
+        metadata=sql("numeric", "average MW over the interval; NULL = not reported"))
+
+
+GENERATION_BY_FUEL = GenerationRecord.table(
+    "raw_iso", "generation_by_fuel", primary_key=("iso", "source_label", "interval_start_utc"),
+    completeness=Completeness(series=("source_label",), values=("generation_mw",)),
+    description="Generation by fuel of the US ISOs, one row per ISO, label and interval (raw, as published).",
+)
+GenerationAnswer = Fetched[list[GenerationRecord]] | NotServed | NothingToLoad  # what an ISO's fetch returns
 
 
 def in_window(records: Iterable[GenerationRecord], window: Window) -> list[GenerationRecord]:
@@ -84,7 +96,7 @@ def load_generation(
     *,
     url: str | None = None,
 ) -> LoadResult:
-    """Replace ``iso``'s rows whose interval starts in ``window`` by ``records``, in one transaction.
+    """Replace ``iso``'s rows whose interval starts in ``window`` by ``records`` (in the caller's transaction).
 
     Every record must belong to ``iso`` and start inside ``window`` (filter with ``in_window`` first);
     otherwise ``LoadError`` is raised and nothing is written.
@@ -130,35 +142,33 @@ def served_part(
     return Window(oldest, window.end)
 
 
-def skip_if_not_served(
+def serve(
     source: str,
     window: Window,
+    settings: IsoSettings,
     *,
     oldest_served: datetime | Callable[[datetime], datetime] | None = None,
     served_for: timedelta | None = None,
-    now: datetime | None = None,
     what: str = "current data only",
-) -> Window:
-    """Return the served part of ``window``; raise ``AirflowSkipException`` (writing nothing) if none.
+) -> Window | NotServed:
+    """The served part of ``window``, or ``NotServed`` naming the reason if none (the run then writes nothing).
 
-    For sources that only publish recent data (``what`` says which, e.g. "today and yesterday"): a run
-    for an interval that is too old cannot be repaired by retrying, so it ends as *skipped* with the reason.
-    A window that is only partly too old is clipped to the served part (and only that part is replaced).
+    For sources that only publish recent data (``what`` says which, e.g. "today and yesterday"): a run for an
+    interval that is too old cannot be repaired by retrying, so it ends as *skipped* with the reason. A window that
+    is only partly too old is clipped to the served part (and only that part is replaced).
     """
-    now = now or datetime.now(UTC)
+    now = settings.clock()
     part = served_part(window, oldest_served=oldest_served, served_for=served_for, now=now)
-    if part is None:
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        oldest = served_part(Window(now - timedelta(days=36500), now + timedelta(seconds=1)),
-                             oldest_served=oldest_served, served_for=served_for, now=now)
-        since = oldest.start.isoformat() if oldest else "?"
-        raise AirflowSkipException(
-            f"{source} serves {what} (nothing before {since} at {now.isoformat()}); window {window} can no "
-            f"longer be fetched from it, so this run writes nothing. Data for it must come from another "
-            f"source (e.g. EIA's hourly fuel-type data for US balancing authorities)."
-        )
-    return part
+    if part is not None:
+        return part
+    oldest = served_part(Window(now - timedelta(days=36500), now + timedelta(seconds=1)),
+                         oldest_served=oldest_served, served_for=served_for, now=now)
+    since = oldest.start.isoformat() if oldest else "?"
+    return NotServed(
+        f"{source} serves {what} (nothing before {since} at {now.isoformat()}); window {window} can no "
+        f"longer be fetched from it, so this run writes nothing. Data for it must come from another "
+        f"source (e.g. EIA's hourly fuel-type data for US balancing authorities)."
+    )
 
 
 def local_sequence_to_utc(naive: Sequence[datetime], tz: ZoneInfo) -> list[datetime | None]:
@@ -187,20 +197,20 @@ def raise_if_last_interval_missing(
     source: str,
     records: Sequence[GenerationRecord],
     window: Window,
+    settings: IsoSettings,
     *,
     step: timedelta = timedelta(minutes=5),
-    now: datetime | None = None,
 ) -> None:
-    """Retry, don't lose: a window that ended less than ``ISO_PUBLICATION_GRACE_MINUTES`` (default 45) ago must
-    hold its last interval (one starting at or after ``window.end - step``).
+    """Retry, don't lose: a window that ended less than ``settings.grace`` (``ISO_PUBLICATION_GRACE_MINUTES``,
+    default 45) ago must hold its last interval (one starting at or after ``window.end - step``).
 
     An interval-based DAG runs at its window's end, when the last few minutes are usually not published yet;
     the next run starts where this window ends, so without this check they would never be fetched. Raising
     ``SourceUnavailableError`` lets Airflow retry (exponential backoff). After the grace period whatever is
     there is loaded (a real gap stays a gap).
     """
-    now = now or datetime.now(UTC)
-    if now >= window.end + timedelta(minutes=env_int("ISO_PUBLICATION_GRACE_MINUTES", 45)):
+    now = settings.clock()
+    if now >= window.end + settings.grace:
         return
     last_expected = window.end - step
     if any(r.interval_start_utc >= last_expected for r in records):
@@ -211,30 +221,33 @@ def raise_if_last_interval_missing(
         source=source, start=window.start, end=window.end)
 
 
-def fetch_and_load(
+def generation(
     source: str,
-    default_base_url: str,
+    records: Iterable[GenerationRecord],
     window: Window,
-    fetch_records: Callable[[Any, Any, Window], list[GenerationRecord]],
+    settings: IsoSettings,
     *,
-    conn: Any,
-    meta: LoadMeta | None = None,
-    session: Any = None,
-    now: datetime | None = None,
-    step: timedelta = timedelta(minutes=5),
-) -> dict[str, Any]:
-    """The common task body of a daily/hourly ISO source: resolve its connection, fetch the window's records
-    (``fetch_records(session, endpoint, window)``), retry while the window's last interval is not published
-    yet, and replace the window's rows in one transaction. The source name is also its ``iso`` key."""
-    from gridcarbon.connections import resolve_endpoint
-    from gridcarbon.http import redact, session_scope
+    url: str | None = None,
+    step: timedelta | None = timedelta(minutes=5),
+) -> Fetched[list[GenerationRecord]]:
+    """The end of an ISO's ``fetch``: the records inside ``window`` for it to replace, after checking that the
+    window's last interval (``step`` long; None: no check) is published (``raise_if_last_interval_missing``)."""
+    from gridcarbon.http import redact
 
-    endpoint = resolve_endpoint(source, default_base_url)
-    with session_scope(session) as http:
-        records = fetch_records(http, endpoint, window)
-    raise_if_last_interval_missing(source, records, window, step=step, now=now)
-    result = load_generation(conn, source, records, window, meta, url=redact(endpoint.base_url))
-    return {"window": str(window), "rows": result.inserted, "replaced": result.deleted}
+    kept = in_window(records, window)
+    if step is not None:
+        raise_if_last_interval_missing(source, kept, window, settings, step=step)
+    return Fetched(kept, window, url=redact(url) if url else None)
+
+
+def generation_loader(iso: str) -> Callable[[Any, Sequence[GenerationRecord], Window, LoadMeta], list[LoadResult]]:
+    """``load(conn, records, window, meta)`` of one ISO: replace its rows of ``window`` (``load_generation``)."""
+
+    def load(conn: Any, records: Sequence[GenerationRecord], window: Window, meta: LoadMeta) -> list[LoadResult]:
+        return [load_generation(conn, iso, records, window, meta)]
+
+    load.__name__ = load.__qualname__ = f"load_{iso}"
+    return load
 
 
 def malformed(source: str, message: str, url: str | None, window: Window | None) -> MalformedPayloadError:

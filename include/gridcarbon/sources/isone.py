@@ -25,17 +25,20 @@ from zoneinfo import ZoneInfo
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError
 from gridcarbon.intervals import Window
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    fetch_and_load,
-    in_window,
+    IsoSettings,
+    generation,
+    generation_loader,
 )
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_keys, unique_generation
 
 SOURCE = "isone"
-ISO = "isone"
 DEFAULT_BASE_URL = "https://webservices.iso-ne.com/api/v1.1"
 EASTERN = ZoneInfo("America/New_York")
 NOMINAL_MINUTES = 5
+STEP = timedelta(minutes=20)  # the last interval is published with a lag: "published yet" looks this far back
+Settings = IsoSettings  # nothing of its own
 
 
 def parse_genfuelmix(payload: Any, *, url: str | None = None, start: datetime | None = None,
@@ -77,7 +80,7 @@ def parse_genfuelmix(payload: Any, *, url: str | None = None, start: datetime | 
             minutes[here] = NOMINAL_MINUTES
         else:
             minutes[here] = max(1, round((following - here).total_seconds() / 60))
-    records = [GenerationRecord(ISO, label, ts, minutes[ts], value) for ts, label, value in parsed]
+    records = [GenerationRecord(SOURCE, label, ts, minutes[ts], value) for ts, label, value in parsed]
     try:
         return unique_generation(records)  # a category twice at one stamp: same MW collapses, else error
     except SchemaDriftError as exc:
@@ -90,7 +93,8 @@ def eastern_days(window: Window) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def fetch(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
+def fetch(session: Any, endpoint: Any, window: Window, settings: IsoSettings) -> GenerationAnswer:
+    """Every Eastern day the window touches (one request each, HTTP basic auth), kept to the window."""
     from gridcarbon.http import fetch as http_fetch
     from gridcarbon.http import json_body
 
@@ -106,10 +110,22 @@ def fetch(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]
         resp = http_fetch(session, url, source=SOURCE, start=lo, end=hi,
                           headers={"Accept": "application/json"}, auth=(endpoint.login or "", endpoint.password))
         records += parse_genfuelmix(json_body(resp, source=SOURCE, start=lo, end=hi), url=url, start=lo, end=hi)
-    return in_window(records, window)
+    return generation(SOURCE, records, window, settings, url=endpoint.base_url, step=STEP)
 
 
-def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
-                     now: datetime | None = None) -> dict[str, Any]:
-    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch, conn=conn, meta=meta,
-                          session=session, now=now, step=timedelta(minutes=20))
+load = generation_loader(SOURCE)
+
+
+# --- the DAG isone_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """ISO-NE generation fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``isone``).
+
+Daily at 05:30 UTC for the previous 24 hours: ``/genfuelmix/day/{YYYYMMDD}`` for each Eastern day the window
+touches (JSON, irregular ~5-minute stamps with their local offset; ``interval_minutes`` = gap to the next stamp).
+
+Connection ``isone``: host = base URL (default https://webservices.iso-ne.com/api/v1.1), login/password = an ISO
+Express account (HTTP basic auth; a missing or rejected credential fails with SourceAuthError, no retry helps).
+Backfill: ``catchup=True`` from ``ISONE_START`` (default: `GRIDCARBON_CATCHUP_DAYS`, 2, days back); manual runs take
+``conf={"window_start", "window_end"}``. Pool ``isone``.
+While the window's last interval is not published yet (up to ``ISO_PUBLICATION_GRACE_MINUTES``, default 45
+minutes after the window's end) the task fails with SourceUnavailableError and Airflow retries it.
+"""

@@ -10,38 +10,42 @@ START (as gridstatus does). ``ACT`` is MW as a string; MISO uses ``-1`` for "no 
 published in the raw table (staging decides). The parser reads every item's own ``INTERVALEST``, so a
 multi-interval answer (MISO's newer ``/api/FuelMix`` has the same item shape) parses too.
 
-Current data only: a run can only load the interval MISO is showing now. A run whose window starts more than
-``MISO_SERVED_MINUTES`` (default 15) ago, or whose interval MISO has already replaced by a newer one, ends as
-skipped with the reason, writing nothing; a run that comes before MISO published its interval fails and is
-retried. Only the snapshot's interval is replaced (never the rest of a wider manual window).
+Current data only: a run can only load the interval MISO is showing now. For a window that starts more than
+``MISO_SERVED_MINUTES`` (default 15) ago, or whose interval MISO has already replaced by a newer one, ``fetch``
+answers ``NotServed`` (the run ends as skipped with the reason, writing nothing); a run that comes before MISO
+published its interval fails and is retried. Only the snapshot's interval is replaced (never the rest of a wider
+manual window).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from gridcarbon.errors import SourceUnavailableError
-from gridcarbon.http import fetch, json_body
+from gridcarbon.http import fetch as http_fetch
+from gridcarbon.http import json_body
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    in_window,
-    load_generation,
+    IsoSettings,
+    generation,
+    generation_loader,
     malformed,
     parse_mw,
-    skip_if_not_served,
+    serve,
 )
 from gridcarbon.sources.validation import SchemaDriftError, require_keys, unique_generation
-from gridcarbon.warehouse import LoadMeta
 
 log = logging.getLogger(__name__)
 
 SOURCE = "miso"
-ISO = "miso"
 DEFAULT_BASE_URL = "https://api.misoenergy.org"
 PATH = "MISORTWDDataBroker/DataBrokerServices.asmx"
 PARAMS = {"messageType": "getfuelmix", "returnType": "json"}
@@ -50,6 +54,15 @@ STEP = timedelta(minutes=5)
 DEFAULT_SERVED_MINUTES = 15
 
 
+@dataclass(frozen=True)
+class Settings(IsoSettings):
+    """``MISO_SERVED_MINUTES`` (default 15): how long after its start a window can still be fetched."""
+
+    served_for: timedelta = timedelta(minutes=DEFAULT_SERVED_MINUTES)
+
+    @classmethod
+    def own_from_env(cls, env: Environment) -> dict[str, Any]:
+        return {"served_for": env.minutes("MISO_SERVED_MINUTES", DEFAULT_SERVED_MINUTES)}
 
 
 def parse_interval_est(raw: Any, *, url: str | None = None, window: Window | None = None) -> datetime:
@@ -61,8 +74,6 @@ def parse_interval_est(raw: Any, *, url: str | None = None, window: Window | Non
         except ValueError:
             continue
     raise malformed(SOURCE, f"INTERVALEST {raw!r} is not 'YYYY-MM-DD h:mm:ss AM'", url, window)
-
-
 
 
 def parse_fuel_mix(payload: Any, *, url: str | None = None, window: Window | None = None) -> list[GenerationRecord]:
@@ -86,7 +97,7 @@ def parse_fuel_mix(payload: Any, *, url: str | None = None, window: Window | Non
         except SchemaDriftError as exc:
             raise malformed(SOURCE, str(exc), url, window) from None
         mw = parse_mw(item.get("ACT"), source=SOURCE, field="ACT", url=url, window=window)
-        records.append(GenerationRecord(ISO, label.strip(), start, 5, mw))
+        records.append(GenerationRecord(SOURCE, label.strip(), start, 5, mw))
     try:
         return unique_generation(records)  # a category twice at one interval: same MW collapses, else error
     except SchemaDriftError as exc:
@@ -95,49 +106,48 @@ def parse_fuel_mix(payload: Any, *, url: str | None = None, window: Window | Non
 
 def fetch_snapshot(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
     url = endpoint.url(PATH)
-    response = fetch(session, url, source=SOURCE, start=window.start, end=window.end, params=PARAMS)
+    response = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end, params=PARAMS)
     payload = json_body(response, source=SOURCE, start=window.start, end=window.end)
     return parse_fuel_mix(payload, url=response.url, window=window)
 
 
-def extract_and_load(
-    window: Window,
-    *,
-    conn: Any = None,
-    meta: LoadMeta | None = None,
-    session: Any = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The task body: load MISO's current snapshot if its interval lies in the (still served) window."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
-    from gridcarbon.connections import resolve_endpoint
-    from gridcarbon.http import session_scope
-    from gridcarbon.warehouse import connection_scope
-
-    served_for = timedelta(minutes=env_int("MISO_SERVED_MINUTES", DEFAULT_SERVED_MINUTES))
-    served = skip_if_not_served(SOURCE, window, served_for=served_for, now=now,
-                                what="the latest 5-minute interval only")
-    endpoint = resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
-    with session_scope(session) as http:
-        records = fetch_snapshot(http, endpoint, served)
+def fetch(session: Any, endpoint: Any, window: Window, settings: Settings) -> GenerationAnswer:
+    """MISO's current snapshot if its interval lies in the (still served) window; ``NotServed`` if the window is
+    too old or MISO already shows a later interval; SourceUnavailableError (retried) if it shows an earlier one."""
+    served = serve(SOURCE, window, settings, served_for=settings.served_for, what="the latest 5-minute interval only")
+    if isinstance(served, NotServed):
+        return served
+    records = fetch_snapshot(session, endpoint, served)
     starts = sorted({r.interval_start_utc for r in records})
     if not starts:
         raise malformed(SOURCE, "the snapshot holds no interval", endpoint.url(PATH), served)
     inside = [s for s in starts if served.start <= s < served.end]
     if not inside:
         if starts[-1] >= served.end:
-            raise AirflowSkipException(
-                f"miso serves the latest 5-minute interval only: it shows {starts[-1].isoformat()} now, so the "
-                f"window {served} can no longer be fetched; this run writes nothing.")
+            return NotServed(f"miso serves the latest 5-minute interval only: it shows {starts[-1].isoformat()} "
+                             f"now, so the window {served} can no longer be fetched; this run writes nothing.")
         raise SourceUnavailableError(
             f"MISO has not published an interval of the window yet (latest is {starts[-1].isoformat()}); "
             "the task retry will ask again", source=SOURCE, url=endpoint.url(PATH), start=served.start,
             end=served.end)
-    loaded = Window(inside[0], inside[-1] + STEP)
-    rows = in_window(records, loaded)
-    with connection_scope(conn) as db:
-        result = load_generation(db, ISO, rows, loaded,
-                                 LoadMeta(dag_id=meta.dag_id, run_id=meta.run_id, window=loaded) if meta else None)
-    log.info("MISO: %d rows for %s", result.inserted, loaded)
-    return {"rows": result.inserted, "deleted": result.deleted, "window": str(loaded)}
+    return generation(SOURCE, records, Window(inside[0], inside[-1] + STEP), settings, url=endpoint.url(PATH),
+                      step=None)
+
+
+load = generation_loader(SOURCE)
+
+
+# --- the DAG miso_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """MISO real-time fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``miso``).
+
+Every 5 minutes (UTC) loads MISO's latest 5-minute interval from the real-time data broker
+(``getfuelmix``: MW per fuel category, stamped in fixed EST, UTC-5 all year).
+
+**Current data only**: MISO shows one interval at a time and keeps no history behind this API, so
+``catchup=False`` and a run for an interval MISO no longer shows (older than ``MISO_SERVED_MINUTES``,
+default 15, or already replaced by a newer interval) ends as *skipped* with the reason, writing nothing. A run
+that comes before MISO published its interval fails and is retried. History for MISO comes from EIA's
+hourly fuel-type data (`eia_ingest`, respondent MISO).
+
+Connection ``miso``: host = base URL (default https://api.misoenergy.org); no credential. Pool ``miso``.
+"""

@@ -48,22 +48,24 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-
-from gridcarbon.connections import Endpoint, resolve_endpoint
+from gridcarbon.connections import Endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError
 from gridcarbon.http import fetch as http_fetch
 from gridcarbon.http import json_body, register_secret
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int, env_str, fixtures_dir
+from gridcarbon.settings import Environment, fixtures_dir
+from gridcarbon.sources.contract import Fetched
 from gridcarbon.sources.validation import finite_number
-from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, Record, replace_window, sql
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -74,52 +76,58 @@ FIRST_DATA = datetime(2021, 1, 1, tzinfo=UTC)  # first day the data service has 
 API_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 POWER_PLANTS_FIXTURE = "netztransparenz/conventional_power_plants_DE.csv"
 
-REDISPATCH_MEASURES = RawTable(
-    schema="raw_netztransparenz",
-    name="redispatch_measures",
-    columns=(
-        Column("measure_id", "text not null", "hash of the natural key and a sequence number for repeated keys"),
-        Column("start_utc", "timestamptz not null", "measure start (BEGINN_DATUM/UHRZEIT/ZEITZONE_VON), UTC"),
-        Column("end_utc", "timestamptz not null", "measure end (ENDE_DATUM/UHRZEIT/ZEITZONE_BIS), UTC"),
-        Column("zone_from", "text", "ZEITZONE_VON as published (CET/CEST)"),
-        Column("zone_to", "text", "ZEITZONE_BIS as published (CET/CEST)"),
-        Column("reason", "text", "GRUND_DER_MASSNAHME"),
-        Column("direction", "text not null", "up (Einspeisung erhöhen) or down (reduzieren)"),
-        Column("direction_raw", "text", "RICHTUNG as published (including the damaged erh¿hen)"),
-        Column("mean_mw", "numeric", "MITTLERE_LEISTUNG_MW"),
-        Column("max_mw", "numeric", "MAXIMALE_LEISTUNG_MW"),
-        Column("total_mwh", "numeric", "GESAMTE_ARBEIT_MWH (use this, not mean x duration)"),
-        Column("instructing_tso", "text", "ANWEISENDER_UENB"),
-        Column("requesting_tso", "text", "ANFORDERNDER_UENB"),
-        Column("affected_plant", "text", "BETROFFENE_ANLAGE (plant, cluster or Börse)"),
-        Column("primary_energy_class", "text", "PRIMAERENERGIEART (Konventionell/Erneuerbar/Sonstiges)"),
-    ),
-    primary_key=("measure_id",),
+@dataclass(frozen=True)
+class RedispatchMeasure(Record):
+    """One row of ``raw_netztransparenz.redispatch_measures``: one published redispatch measure."""
+
+    measure_id: str = field(
+        metadata=sql("text not null", "hash of the natural key and a sequence number for repeated keys"))
+    start_utc: datetime = field(
+        metadata=sql("timestamptz not null", "measure start (BEGINN_DATUM/UHRZEIT/ZEITZONE_VON), UTC"))
+    end_utc: datetime = field(
+        metadata=sql("timestamptz not null", "measure end (ENDE_DATUM/UHRZEIT/ZEITZONE_BIS), UTC"))
+    zone_from: str = field(metadata=sql("text", "ZEITZONE_VON as published (CET/CEST)"))
+    zone_to: str = field(metadata=sql("text", "ZEITZONE_BIS as published (CET/CEST)"))
+    reason: str = field(metadata=sql("text", "GRUND_DER_MASSNAHME"))
+    direction: str = field(metadata=sql("text not null", "up (Einspeisung erhöhen) or down (reduzieren)"))
+    direction_raw: str = field(metadata=sql("text", "RICHTUNG as published (including the damaged erh¿hen)"))
+    mean_mw: Decimal | None = field(metadata=sql("numeric", "MITTLERE_LEISTUNG_MW"))
+    max_mw: Decimal | None = field(metadata=sql("numeric", "MAXIMALE_LEISTUNG_MW"))
+    total_mwh: Decimal | None = field(metadata=sql("numeric", "GESAMTE_ARBEIT_MWH (use this, not mean x duration)"))
+    instructing_tso: str = field(metadata=sql("text", "ANWEISENDER_UENB"))
+    requesting_tso: str = field(metadata=sql("text", "ANFORDERNDER_UENB"))
+    affected_plant: str = field(metadata=sql("text", "BETROFFENE_ANLAGE (plant, cluster or Börse)"))
+    primary_energy_class: str | None = field(
+        metadata=sql("text", "PRIMAERENERGIEART (Konventionell/Erneuerbar/Sonstiges)"))
+
+
+@dataclass(frozen=True)
+class PowerPlant(Record):
+    """One row of ``raw_reference.power_plants``: one block of the OPSD list."""
+
+    plant_key: str = field(metadata=sql("text not null", "BNetzA id (id), #n appended where the list repeats an id"))
+    name: str | None = field(metadata=sql("text", "name_bnetza"))
+    block: str | None = field(metadata=sql("text", "block_bnetza"))
+    energy_source: str | None = field(metadata=sql("text", "energy_source (OPSD label, e.g. Hard coal, Natural gas)"))
+    technology: str | None = field(metadata=sql("text", "technology"))
+    capacity_net_mw: Decimal | None = field(metadata=sql("numeric", "capacity_net_bnetza (MW)"))
+    state: str | None = field(metadata=sql("text", "German federal state"))
+    status: str | None = field(metadata=sql("text", "operating, shutdown, reserve, ..."))
+
+
+REDISPATCH_MEASURES = RedispatchMeasure.table(
+    "raw_netztransparenz", "redispatch_measures", primary_key=("measure_id",),
     # Measures are corrected upstream (a corrected measure gets another natural key, so another measure_id):
     # a smaller answer may replace a larger one; only an empty answer over stored measures is refused.
     completeness=Completeness(series=(), values=("total_mwh", "mean_mw"), withdraws=True),
     description="Redispatch measures published on netztransparenz.de, one row per published row.",
 )
-
-POWER_PLANTS = RawTable(
-    schema="raw_reference",
-    name="power_plants",
-    columns=(
-        Column("plant_key", "text not null", "BNetzA id (id), #n appended where the list repeats an id"),
-        Column("name", "text", "name_bnetza"),
-        Column("block", "text", "block_bnetza"),
-        Column("energy_source", "text", "energy_source (OPSD label, e.g. Hard coal, Natural gas)"),
-        Column("technology", "text", "technology"),
-        Column("capacity_net_mw", "numeric", "capacity_net_bnetza (MW)"),
-        Column("state", "text", "German federal state"),
-        Column("status", "text", "operating, shutdown, reserve, ..."),
-    ),
-    primary_key=("plant_key",),
+POWER_PLANTS = PowerPlant.table(
+    "raw_reference", "power_plants", primary_key=("plant_key",),
     # Plants leave the list; an empty list over a stored one is refused.
     completeness=Completeness(series=(), values=("name", "energy_source"), withdraws=True),
     description="German conventional power plants (Open Power System Data), for mapping redispatched plants.",
 )
-
 TABLES = [REDISPATCH_MEASURES, POWER_PLANTS]
 
 CSV_COLUMNS = (
@@ -129,46 +137,6 @@ CSV_COLUMNS = (
 )
 ZONE_OFFSETS = {"CET": timedelta(hours=1), "MEZ": timedelta(hours=1), "CEST": timedelta(hours=2),
                 "MESZ": timedelta(hours=2), "UTC": timedelta(0), "GMT": timedelta(0), "Z": timedelta(0)}
-
-
-@dataclass(frozen=True)
-class RedispatchMeasure:
-    measure_id: str
-    start_utc: datetime
-    end_utc: datetime
-    zone_from: str
-    zone_to: str
-    reason: str
-    direction: str
-    direction_raw: str
-    mean_mw: Decimal | None
-    max_mw: Decimal | None
-    total_mwh: Decimal | None
-    instructing_tso: str
-    requesting_tso: str
-    affected_plant: str
-    primary_energy_class: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.measure_id, self.start_utc, self.end_utc, self.zone_from, self.zone_to, self.reason,
-                self.direction, self.direction_raw, self.mean_mw, self.max_mw, self.total_mwh,
-                self.instructing_tso, self.requesting_tso, self.affected_plant, self.primary_energy_class)
-
-
-@dataclass(frozen=True)
-class PowerPlant:
-    plant_key: str
-    name: str | None
-    block: str | None
-    energy_source: str | None
-    technology: str | None
-    capacity_net_mw: Decimal | None
-    state: str | None
-    status: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.plant_key, self.name, self.block, self.energy_source, self.technology, self.capacity_net_mw,
-                self.state, self.status)
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -381,34 +349,36 @@ def redispatch_url(endpoint: Endpoint, window: Window) -> str:
 DEFAULT_LOOKBACK_HOURS = 48
 
 
-def configured_lookback() -> timedelta:
-    """``REDISPATCH_LOOKBACK_HOURS`` (default 48): how far before a window measures overlapping it may start."""
-    hours = env_int("REDISPATCH_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS)
-    if hours < 0:
-        raise ValueError(f"REDISPATCH_LOOKBACK_HOURS={hours} must be >= 0")
-    return timedelta(hours=hours)
+@dataclass(frozen=True)
+class Settings:
+    """``REDISPATCH_LOOKBACK_HOURS`` (default 48): how far before a window measures overlapping it may start;
+    ``GRIDCARBON_POWER_PLANTS_CSV``: the power plant list, a path or an http(s) URL (default: the recorded copy
+    in the fixtures folder)."""
+
+    lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
+    power_plants: str = field(default_factory=lambda: str(fixtures_dir() / POWER_PLANTS_FIXTURE))
+
+    @classmethod
+    def from_env(cls, env: Environment) -> Settings:
+        return cls(lookback=env.hours("REDISPATCH_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS),
+                   power_plants=env.text("GRIDCARBON_POWER_PLANTS_CSV", str(fixtures_dir() / POWER_PLANTS_FIXTURE)))
 
 
-def load_window(window: Window, lookback: timedelta | None = None) -> Window:
-    """The window a run reads and replaces: ``window`` widened by the look-back (see the module doc)."""
-    return window.widened(configured_lookback() if lookback is None else lookback)
-
-
-def fetch(session: requests.Session, window: Window, *, endpoint: Endpoint | None = None,
-          lookback: timedelta | None = None) -> list[RedispatchMeasure]:
-    """The measures starting in ``load_window(window)``: with the default look-back every measure that
-    overlaps ``window``, including those that started before it. The service may also answer measures that
-    started earlier and overlap the request; those are left out (a WARNING if they reach into ``window``)."""
-    endpoint = endpoint or resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
+def fetch(session: requests.Session, endpoint: Endpoint, window: Window,
+          settings: Settings) -> Fetched[list[RedispatchMeasure]]:
+    """The measures starting in ``window`` widened by ``settings.lookback`` (the window they replace): with the
+    default look-back every measure that overlaps ``window``, including those that started before it. The
+    service may also answer measures that started earlier and overlap the request; those are left out (a WARNING
+    if they reach into ``window``)."""
     requested = window
-    window = load_window(window, lookback)
+    window = window.widened(settings.lookback)
     token = access_token(session, endpoint, window)
     url = redispatch_url(endpoint, window)
     response = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end,
                           ok_statuses=(200, 204), headers={"Authorization": f"Bearer {token}",
                                                            "Accept": "text/csv"})
     if response.status_code == 204:
-        return []
+        return Fetched([], window, url=url)
     content_type = response.headers.get("Content-Type", "")
     if "json" in content_type or "html" in content_type:
         raise MalformedPayloadError(f"expected CSV, got {content_type}: {response.text[:120]!r}",
@@ -424,25 +394,18 @@ def fetch(session: requests.Session, window: Window, *, endpoint: Endpoint | Non
     overlapping = sum(1 for m in kept if m.start_utc < requested.end and m.end_utc > requested.start)
     log.info("redispatch: %d measures answered, %d start in %s, %d of them overlap the run's window %s",
              len(measures), len(kept), window, overlapping, requested)
-    return kept
+    return Fetched(kept, window, url=url)
 
 
-def load_measures(conn: Any, measures: Iterable[RedispatchMeasure], window: Window,
-                  meta: LoadMeta | None = None, *, lookback: timedelta | None = None) -> LoadResult:
-    """Replace the measures whose start lies in ``load_window(window)`` by ``measures`` (what ``fetch``
-    returned for ``window``), in one transaction."""
-    widened = load_window(window, lookback)
-    return replace_window(conn, REDISPATCH_MEASURES, (m.row() for m in measures), time_column="start_utc",
-                          window=widened, meta=meta or LoadMeta(window=widened))
+def load(conn: Any, measures: Iterable[RedispatchMeasure], window: Window, meta: LoadMeta) -> list[LoadResult]:
+    """Replace the measures whose start lies in ``window`` (the widened window ``fetch`` answered) by
+    ``measures``, in the caller's transaction."""
+    return [replace_window(conn, REDISPATCH_MEASURES, (m.row() for m in measures), time_column="start_utc",
+                           window=window, meta=meta)]
 
 
-def power_plants_location() -> str:
-    return env_str("GRIDCARBON_POWER_PLANTS_CSV", str(fixtures_dir() / POWER_PLANTS_FIXTURE))
-
-
-def read_power_plants(location: str | None = None, session: requests.Session | None = None) -> list[PowerPlant]:
+def read_power_plants(location: str, session: requests.Session | None = None) -> list[PowerPlant]:
     """The plant list from a path or an http(s) URL."""
-    location = location or power_plants_location()
     if location.startswith(("http://", "https://")):
         from gridcarbon.http import build_session
 
@@ -455,6 +418,37 @@ def read_power_plants(location: str | None = None, session: requests.Session | N
     return parse_power_plants(path.read_bytes(), url=str(path))
 
 
-def load_power_plants(conn: Any, plants: Iterable[PowerPlant], meta: LoadMeta | None = None) -> LoadResult:
-    """Replace the whole ``raw_reference.power_plants`` table, in one transaction."""
-    return replace_window(conn, POWER_PLANTS, (p.row() for p in plants), meta=meta)
+def fetch_power_plants(session: requests.Session, endpoint: Endpoint, window: Window,
+                       settings: Settings) -> Fetched[list[PowerPlant]]:
+    """The whole plant list (``settings.power_plants``; the run's window does not matter): it replaces the table."""
+    return Fetched(read_power_plants(settings.power_plants, session), None, url=settings.power_plants)
+
+
+def load_power_plants(conn: Any, plants: Iterable[PowerPlant], window: Window | None = None,
+                      meta: LoadMeta | None = None) -> list[LoadResult]:
+    """Replace the whole ``raw_reference.power_plants`` table, in the caller's transaction."""
+    return [replace_window(conn, POWER_PLANTS, (p.row() for p in plants), meta=meta)]
+
+
+# --- the DAG redispatch_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """### redispatch_ingest
+
+Daily extraction of the redispatch measures published on netztransparenz.de (the four German TSOs' data
+service) into `raw_netztransparenz.redispatch_measures`, and of the German conventional power plant list
+(Open Power System Data) into `raw_reference.power_plants` (for mapping redispatched plants to fuels).
+
+- **Schedule**: `0 6 * * *` UTC (CronDataIntervalTimetable: each run loads the previous day), catchup from
+  `REDISPATCH_START` (ISO date, default `GRIDCARBON_CATCHUP_DAYS`=2 days back). The service has data from
+  2021-01-01: set
+  `REDISPATCH_START=2021-01-01` (or `airflow backfill create --dag-id redispatch_ingest --from-date 2021-01-01
+  --to-date ...`) to load the history.
+- **Window**: every measure overlapping the data interval (or a manual run's
+  `conf={"window_start", "window_end"}`) is loaded, also one that started before it: a run reads the measures
+  starting in the interval widened by `REDISPATCH_LOOKBACK_HOURS` (default 48; the longest 2024 measure lasts
+  24 h) and replaces exactly those in one transaction; reruns give the same rows.
+- **Connection** `netztransparenz`: host = data service URL (default `https://ds.netztransparenz.de/api/v1`),
+  login = client id, password = client secret, extra `token_url` (default
+  `https://identity.netztransparenz.de/users/connect/token`). Rejected credentials fail without retries.
+- **Power plants**: `GRIDCARBON_POWER_PLANTS_CSV` (path or URL), whole table replaced each run.
+- **Pool** `netztransparenz`.
+"""

@@ -24,22 +24,24 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int
+from gridcarbon.settings import Environment
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    fetch_and_load,
-    in_window,
+    IsoSettings,
+    generation,
+    generation_loader,
 )
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, unique_generation
 
 SOURCE = "nyiso"
-ISO = "nyiso"
 DEFAULT_BASE_URL = "http://mis.nyiso.com/public"
 EASTERN = ZoneInfo("America/New_York")
 OFFSETS = {"EST": timezone(timedelta(hours=-5)), "EDT": timezone(timedelta(hours=-4))}
@@ -47,8 +49,19 @@ VALUE_COLUMNS = ("Gen MW", "Gen MWh")
 INTERVAL = timedelta(minutes=5)
 
 
-def daily_file_days() -> int:
-    return env_int("NYISO_DAILY_FILE_DAYS", 7)
+DEFAULT_DAILY_FILE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Settings(IsoSettings):
+    """``NYISO_DAILY_FILE_DAYS`` (default 7): days younger than this are read from the daily CSV, older ones from
+    the monthly archive."""
+
+    daily_file_days: int = DEFAULT_DAILY_FILE_DAYS
+
+    @classmethod
+    def own_from_env(cls, env: Environment) -> dict[str, Any]:
+        return {"daily_file_days": env.integer("NYISO_DAILY_FILE_DAYS", DEFAULT_DAILY_FILE_DAYS, minimum=0)}
 
 
 def _parse_stamp(text: str) -> datetime:
@@ -90,7 +103,7 @@ def parse_rtfuelmix_csv(text: str, *, url: str | None = None, start: datetime | 
         except (ValueError, IndexError) as exc:
             raise MalformedPayloadError(f"rtfuelmix line {n} {row!r}: {exc}", source=SOURCE, url=url,
                                         start=start, end=end) from None
-        records.append(GenerationRecord(ISO, label, (ending - INTERVAL).astimezone(UTC), 5, value))
+        records.append(GenerationRecord(SOURCE, label, (ending - INTERVAL).astimezone(UTC), 5, value))
     try:
         return unique_generation(records)  # a fuel twice at one stamp: same MW collapses, else error
     except SchemaDriftError as exc:
@@ -126,11 +139,12 @@ def _dedupe(records: Iterable[GenerationRecord]) -> list[GenerationRecord]:
     return list({(r.source_label, r.interval_start_utc): r for r in records}.values())
 
 
-def fetch(session: Any, endpoint: Any, window: Window, *, now: datetime | None = None) -> list[GenerationRecord]:
+def fetch(session: Any, endpoint: Any, window: Window, settings: Settings) -> GenerationAnswer:
+    """The window's intervals: recent days from their daily CSV, older ones from the monthly archive (one
+    download per month)."""
     from gridcarbon.http import fetch as http_fetch
 
-    now = now or datetime.now(UTC)
-    cutoff = now.astimezone(EASTERN).date() - timedelta(days=daily_file_days())
+    cutoff = settings.clock().astimezone(EASTERN).date() - timedelta(days=settings.daily_file_days)
     records: list[GenerationRecord] = []
     months_done: set[tuple[int, int]] = set()
     for day in eastern_days(window):
@@ -145,13 +159,23 @@ def fetch(session: Any, endpoint: Any, window: Window, *, now: datetime | None =
             url = endpoint.url(f"/csv/rtfuelmix/{day:%Y%m}01rtfuelmix_csv.zip")
             resp = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end)
             records += parse_rtfuelmix_zip(resp.content, url=url, start=window.start, end=window.end)
-    return in_window(_dedupe(records), window)
+    return generation(SOURCE, _dedupe(records), window, settings, url=endpoint.base_url)
 
 
-def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
-                     now: datetime | None = None) -> dict[str, Any]:
-    def fetch_records(http: Any, endpoint: Any, w: Window) -> list[GenerationRecord]:
-        return fetch(http, endpoint, w, now=now)
+load = generation_loader(SOURCE)
 
-    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch_records, conn=conn, meta=meta,
-                          session=session, now=now)
+
+# --- the DAG nyiso_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """NYISO real-time fuel mix -> ``raw_iso.generation_by_fuel`` (iso ``nyiso``).
+
+Daily at 05:30 UTC for the previous 24 hours. Days younger than ``NYISO_DAILY_FILE_DAYS`` (default 7) come from
+the daily ``{YYYYMMDD}rtfuelmix.csv``; older days (backfills) from the monthly ``{YYYYMM01}rtfuelmix_csv.zip``
+archive, one download per month. Stamps are interval-ending local time with an EST/EDT column; rows store the
+interval start in UTC.
+
+Backfill: ``catchup=True`` from ``NYISO_START`` (default: `GRIDCARBON_CATCHUP_DAYS`, 2, days back); manual runs take
+``conf={"window_start", "window_end"}``. Connection ``nyiso`` (host = base URL, default
+http://mis.nyiso.com/public), no credential. Pool ``nyiso``.
+While the window's last interval is not published yet (up to ``ISO_PUBLICATION_GRACE_MINUTES``, default 45
+minutes after the window's end) the task fails with SourceUnavailableError and Airflow retries it.
+"""

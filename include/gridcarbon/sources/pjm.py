@@ -15,8 +15,9 @@ first occurrence is taken as EDT, the second as EST). Only the UTC field is requ
 History (decision): Data Miner serves ``gen_by_fuel`` from 2016-01-01 (the earliest date third parties
 report), not only the current day, so any window back to ``PJM_OLDEST_DAY`` can be loaded with a backfill or
 a manual run. The DAG nevertheless has ``catchup=False``: the non-member rate limit (about 6 requests per
-minute) makes an automatic catch-up of thousands of hourly runs a bad default. A window entirely before
-``PJM_OLDEST_DAY`` ends as skipped. Each run re-reads ``PJM_LOOKBACK_HOURS`` (default 3) before its hour,
+minute) makes an automatic catch-up of thousands of hourly runs a bad default. For a window entirely before
+``PJM_OLDEST_DAY`` ``fetch`` answers ``NotServed`` (the run ends as skipped). Each run re-reads
+``PJM_LOOKBACK_HOURS`` (default 3) before its hour,
 because an hour is often posted some minutes after the run and preliminary values are revised.
 """
 
@@ -24,35 +25,55 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gridcarbon.http import fetch, json_body
+from gridcarbon.http import fetch as http_fetch
+from gridcarbon.http import json_body
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int, env_str
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import NothingToLoad, NotServed
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
+    IsoSettings,
+    generation,
+    generation_loader,
     in_window,
     intervals_ended_in,
-    load_generation,
     malformed,
     parse_mw,
-    skip_if_not_served,
+    serve,
 )
 from gridcarbon.sources.validation import SchemaDriftError, require_keys, unique_generation
-from gridcarbon.warehouse import LoadMeta
 
 log = logging.getLogger(__name__)
 
 SOURCE = "pjm"
-ISO = "pjm"
 DEFAULT_BASE_URL = "https://api.pjm.com/api/v1"
 EASTERN = ZoneInfo("America/New_York")
 MAX_ROWS = 50000
 DEFAULT_LOOKBACK_HOURS = 3
-DEFAULT_OLDEST_DAY = "2016-01-01"
+DEFAULT_OLDEST_DAY = date(2016, 1, 1)
 FIELDS = "datetime_beginning_utc,fuel_type,mw"
+
+
+@dataclass(frozen=True)
+class Settings(IsoSettings):
+    """``PJM_LOOKBACK_HOURS`` (default 3): hours before the run's own that are re-read (posted late, revised);
+    ``PJM_OLDEST_DAY`` (default 2016-01-01): the first day Data Miner serves (earlier windows are ``NotServed``).
+    ``page_rows``: rows per request (at most 50000; smaller in tests, to exercise paging)."""
+
+    lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
+    oldest_day: date = DEFAULT_OLDEST_DAY
+    page_rows: int = MAX_ROWS
+
+    @classmethod
+    def own_from_env(cls, env: Environment) -> dict[str, Any]:
+        return {"lookback": env.hours("PJM_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS),
+                "oldest_day": env.day("PJM_OLDEST_DAY", DEFAULT_OLDEST_DAY)}
 
 
 
@@ -98,7 +119,7 @@ def parse_gen_by_fuel(payload: Any, *, url: str | None = None, window: Window | 
         except SchemaDriftError as exc:
             raise malformed(SOURCE, str(exc), url, window) from None
         mw = parse_mw(item.get("mw"), source=SOURCE, field="mw", url=url, window=window)
-        records.append(GenerationRecord(ISO, label, start, 60, mw))
+        records.append(GenerationRecord(SOURCE, label, start, 60, mw))
     try:
         return unique_generation(records)  # a fuel twice in one hour: same MW collapses, else error
     except SchemaDriftError as exc:
@@ -129,8 +150,8 @@ def fetch_generation(session: Any, endpoint: Any, hours: Window, *,
     while True:
         params = {"RowCount": rows, "StartRow": start_row, "Order": "Asc", "Sort": "datetime_beginning_utc",
                   "Fields": FIELDS, "datetime_beginning_utc": range_filter(hours), "format": "json"}
-        response = fetch(session, url, source=SOURCE, start=hours.start, end=hours.end, params=params,
-                         headers=headers)
+        response = http_fetch(session, url, source=SOURCE, start=hours.start, end=hours.end, params=params,
+                              headers=headers)
         payload = json_body(response, source=SOURCE, start=hours.start, end=hours.end)
         total = parse_total(payload, url=response.url, window=hours)
         page = parse_gen_by_fuel(payload, url=response.url, window=hours)
@@ -144,35 +165,38 @@ def fetch_generation(session: Any, endpoint: Any, hours: Window, *,
     return in_window(records, hours)
 
 
-def oldest_day() -> datetime:
-    return datetime.fromisoformat(env_str("PJM_OLDEST_DAY", DEFAULT_OLDEST_DAY)).replace(tzinfo=UTC)
-
-
-def extract_and_load(
-    window: Window,
-    *,
-    conn: Any = None,
-    meta: LoadMeta | None = None,
-    session: Any = None,
-    lookback_hours: int | None = None,
-) -> dict[str, Any]:
-    """The task body: the hours that ended in ``window`` (plus lookback) -> replace PJM's rows there."""
-    from gridcarbon.connections import resolve_endpoint
-    from gridcarbon.http import session_scope
-    from gridcarbon.warehouse import connection_scope
-
+def fetch(session: Any, endpoint: Any, window: Window, settings: Settings) -> GenerationAnswer:
+    """The hours that ended in ``window`` (plus ``settings.lookback``), from ``settings.oldest_day`` on."""
     hours = intervals_ended_in(window, 60)
     if hours is None:
-        return {"rows": 0, "window": str(window), "note": "no whole hour ended inside the window"}
-    lookback = timedelta(hours=lookback_hours if lookback_hours is not None
-                         else env_int("PJM_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS))
-    hours = skip_if_not_served(SOURCE, hours.widened(lookback), oldest_served=oldest_day(),
-                               what=f"gen_by_fuel from {oldest_day().date()} only")
-    endpoint = resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
-    with session_scope(session) as http:
-        records = fetch_generation(http, endpoint, hours)
-    with connection_scope(conn) as db:
-        result = load_generation(db, ISO, records, hours,
-                                 LoadMeta(dag_id=meta.dag_id, run_id=meta.run_id, window=hours) if meta else None)
-    log.info("PJM: %d rows for %s", result.inserted, hours)
-    return {"rows": result.inserted, "deleted": result.deleted, "window": str(hours)}
+        return NothingToLoad(f"no whole hour ended inside the window {window}")
+    oldest = datetime.combine(settings.oldest_day, datetime.min.time(), tzinfo=UTC)
+    served = serve(SOURCE, hours.widened(settings.lookback), settings, oldest_served=oldest,
+                   what=f"gen_by_fuel from {settings.oldest_day} only")
+    if isinstance(served, NotServed):
+        return served
+    records = fetch_generation(session, endpoint, served, page_rows=settings.page_rows)
+    return generation(SOURCE, records, served, settings, url=endpoint.url("gen_by_fuel"), step=None)
+
+
+load = generation_loader(SOURCE)
+
+
+# --- the DAG pjm_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """PJM Data Miner 2 ``gen_by_fuel`` -> ``raw_iso.generation_by_fuel`` (iso ``pjm``).
+
+Hourly at :10 (UTC) loads the hour that ended inside the run's interval (``[00:10, 01:10)`` loads
+``00:00-01:00``), re-reading ``PJM_LOOKBACK_HOURS`` (default 3) before it because PJM posts an hour some
+minutes late and revises preliminary values. ``datetime_beginning_utc`` (no offset in the string) is UTC.
+
+**History (decision)**: Data Miner serves ``gen_by_fuel`` back to 2016 with ``datetime_beginning_utc`` range
+filters, so this is NOT a current-data-only source: any window from ``PJM_OLDEST_DAY`` (default 2016-01-01)
+can be loaded. ``catchup=False`` only because PJM's non-member rate limit (about 6 requests/minute) makes an
+automatic catch-up of thousands of hourly runs a bad default; load history explicitly, with one manual run
+per month or year (``conf={"window_start": "2024-01-01T00:00Z", "window_end": "2025-01-01T00:00Z"}``, paged
+at 50,000 rows per request) or ``airflow backfill create --dag-id pjm_ingest --from-date ... --to-date ...``.
+A window entirely before ``PJM_OLDEST_DAY`` ends as *skipped*.
+
+Connection ``pjm``: host = base URL (default https://api.pjm.com/api/v1), **password = Data Miner
+subscription key** (sent as header ``Ocp-Apim-Subscription-Key``). Pool ``pjm``.
+"""

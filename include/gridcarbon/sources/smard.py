@@ -21,7 +21,8 @@ reads and replaces only the part of the window where SMARD has that resolution (
 a run before October 2025 never asks for a quarter-hour price and never records it as absent. The marts use the
 quarter-hour price where there is one and the hourly price otherwise (see ``int_grid_intensity``).
 
-Which series are loaded is configuration, not code (environment variables, read when the task runs):
+Which series are loaded is configuration, not code (environment variables, read into ``Settings`` when the task
+starts):
 
 - ``SMARD_SERIES``: comma-separated filter ids; a bare id is loaded for every region of ``SMARD_REGIONS``,
   ``id@REGION`` for that one region only. Default: the 12 generation filters, 410, 4359, 4387 and
@@ -41,16 +42,17 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
-from gridcarbon.settings import env_int, env_list, env_str
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import Fetched, NothingToLoad
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, show
-from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, Record, replace_window, sql
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +86,8 @@ PRICE_FILTERS: dict[int, str] = {
 FILTER_CATALOGUE: dict[int, str] = {**GENERATION_FILTERS, **CONSUMPTION_FILTERS, **PRICE_FILTERS}
 
 RESOLUTIONS: dict[str, timedelta] = {"quarterhour": timedelta(minutes=15), "hour": timedelta(hours=1)}
-DEFAULT_REGIONS = ["DE", "50Hertz", "Amprion", "TenneT", "TransnetBW"]
-DEFAULT_SERIES = [str(f) for f in (*GENERATION_FILTERS, *CONSUMPTION_FILTERS)] + ["4169@DE-LU"]
+DEFAULT_REGIONS = ("DE", "50Hertz", "Amprion", "TenneT", "TransnetBW")
+DEFAULT_SERIES = (*(str(f) for f in (*GENERATION_FILTERS, *CONSUMPTION_FILTERS)), "4169@DE-LU")
 DEFAULT_RESOLUTION = "quarterhour"
 DEFAULT_LOOKBACK_HOURS = 48
 
@@ -102,37 +104,44 @@ FIXED_RESOLUTIONS: dict[int, dict[str, tuple[Period, Period]]] = {
     },
 }
 # Combinations without such plants, which SMARD answers with 404 (DOMAIN.md section 4.1): not a warning.
-DEFAULT_EXPECTED_ABSENT = ["1225@Amprion", "1225@TransnetBW", "1224@50Hertz"]
+DEFAULT_EXPECTED_ABSENT = ("1225@Amprion", "1225@TransnetBW", "1224@50Hertz")
 REQUIRED_CONSUMPTION_FILTERS = frozenset({410})  # total load: the locality model needs it per control area
 
 # --- raw tables ---------------------------------------------------------------------------------------------
-CHART_VALUES = RawTable(
-    schema="raw_smard",
-    name="chart_values",
-    columns=(
-        Column("filter_id", "integer not null", "SMARD chart_data filter id (e.g. 4067 wind onshore)"),
-        Column("region", "text not null", "SMARD region (DE, 50Hertz, Amprion, TenneT, TransnetBW, DE-LU)"),
-        Column("resolution", "text not null", "quarterhour or hour"),
-        Column("interval_start_utc", "timestamptz not null", "start of the interval (UTC), half-open"),
-        Column("value", "numeric", "MWh per interval (EUR/MWh for 4169); NULL = not yet published"),
-        Column("meta_created_utc", "timestamptz", "meta_data.created of the weekly file the value came from"),
-        Column("block_start_utc", "timestamptz", "start of the weekly file (Monday 00:00 Europe/Berlin)"),
-    ),
-    primary_key=("filter_id", "region", "resolution", "interval_start_utc"),
+@dataclass(frozen=True, slots=True)
+class ChartValue(Record):
+    """One row of ``raw_smard.chart_values``: a value of one series in one interval, as SMARD published it."""
+
+    filter_id: int = field(metadata=sql("integer not null", "SMARD chart_data filter id (e.g. 4067 wind onshore)"))
+    region: str = field(metadata=sql("text not null", "SMARD region (DE, 50Hertz, Amprion, TenneT, TransnetBW, DE-LU)"))
+    resolution: str = field(metadata=sql("text not null", "quarterhour or hour"))
+    interval_start_utc: datetime = field(metadata=sql("timestamptz not null", "start of the interval (UTC), half-open"))
+    value: float | None = field(
+        metadata=sql("numeric", "MWh per interval (EUR/MWh for 4169); NULL = not yet published"))
+    meta_created_utc: datetime = field(
+        metadata=sql("timestamptz", "meta_data.created of the weekly file the value came from"))
+    block_start_utc: datetime = field(
+        metadata=sql("timestamptz", "start of the weekly file (Monday 00:00 Europe/Berlin)"))
+
+
+@dataclass(frozen=True)
+class SeriesStatus(Record):
+    """One row of ``raw_smard.series_status``: whether SMARD has a series (its index answered) when last read."""
+
+    filter_id: int = field(metadata=sql("integer not null", "SMARD chart_data filter id"))
+    region: str = field(metadata=sql("text not null", "SMARD region"))
+    resolution: str = field(metadata=sql("text not null", "quarterhour or hour"))
+    status: str = field(metadata=sql("text not null", "present, or absent (the index answered HTTP 404)"))
+    checked_at_utc: datetime = field(metadata=sql("timestamptz not null", "when the index was last read"))
+
+
+CHART_VALUES = ChartValue.table(
+    "raw_smard", "chart_values", primary_key=("filter_id", "region", "resolution", "interval_start_utc"),
     completeness=Completeness(series=(), values=("value",)),
     description="SMARD chart_data values as published (Bundesnetzagentur | SMARD.de, CC BY 4.0).",
 )
-SERIES_STATUS = RawTable(
-    schema="raw_smard",
-    name="series_status",
-    columns=(
-        Column("filter_id", "integer not null", "SMARD chart_data filter id"),
-        Column("region", "text not null", "SMARD region"),
-        Column("resolution", "text not null", "quarterhour or hour"),
-        Column("status", "text not null", "present, or absent (the index answered HTTP 404)"),
-        Column("checked_at_utc", "timestamptz not null", "when the index was last read"),
-    ),
-    primary_key=("filter_id", "region", "resolution"),
+SERIES_STATUS = SeriesStatus.table(
+    "raw_smard", "series_status", primary_key=("filter_id", "region", "resolution"),
     description="Whether a SMARD filter/region/resolution exists (404 = structurally absent, not missing).",
 )
 TABLES = (CHART_VALUES, SERIES_STATUS)
@@ -156,16 +165,16 @@ class SeriesSpec:
         """The period (UTC, None = open) in which SMARD has this filter at this resolution."""
         return FIXED_RESOLUTIONS.get(self.filter_id, {}).get(self.resolution, ((None, None), (None, None)))[0]
 
-    @property
-    def required(self) -> Period | None:
-        """The period in which a missing series is an error worth a WARNING (None: never required)."""
+    def required(self, expected_absent: frozenset[tuple[int, str]] = frozenset()) -> Period | None:
+        """The period in which a missing series is an error worth a WARNING (None: never required).
+        ``expected_absent``: (filter id, region) pairs without such plants (``Settings.expected_absent``)."""
         fixed = FIXED_RESOLUTIONS.get(self.filter_id)
         if fixed is not None:
             return fixed[self.resolution][1] if self.resolution in fixed else None
         if self.filter_id in PRICE_FILTERS:
             return (None, None)
         if self.filter_id in GENERATION_FILTERS or self.filter_id in REQUIRED_CONSUMPTION_FILTERS:
-            return None if (self.filter_id, self.region) in configured_expected_absent() else (None, None)
+            return None if (self.filter_id, self.region) in expected_absent else (None, None)
         return None
 
     def clip(self, window: Window, period: Period | None = None) -> Window | None:
@@ -183,74 +192,75 @@ class SeriesSpec:
         return cls(int(data["filter_id"]), str(data["region"]), str(data["resolution"]))
 
 
-def configured_resolution() -> str:
-    resolution = env_str("SMARD_RESOLUTION", DEFAULT_RESOLUTION)
-    if resolution not in RESOLUTIONS:
-        raise ValueError(f"SMARD_RESOLUTION={resolution!r}: allowed are {sorted(RESOLUTIONS)}")
-    return resolution
+def _filter_region(item: str, variable: str) -> tuple[int, str]:
+    filter_text, _, region = item.partition("@")
+    try:
+        return int(filter_text), region.strip()
+    except ValueError:
+        raise ValueError(f"{variable} entry {item!r}: expected a filter id or id@REGION") from None
 
 
-def configured_lookback() -> timedelta:
-    hours = env_int("SMARD_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS)
-    if hours < 0:
-        raise ValueError(f"SMARD_LOOKBACK_HOURS={hours} must be >= 0")
-    return timedelta(hours=hours)
+@dataclass(frozen=True)
+class Settings:
+    """What to load (see the module docstring): ``SMARD_SERIES``, ``SMARD_REGIONS``, ``SMARD_RESOLUTION``,
+    ``SMARD_EXPECTED_ABSENT`` (as (filter id, region) pairs) and ``SMARD_LOOKBACK_HOURS``."""
+
+    series: tuple[str, ...] = DEFAULT_SERIES
+    regions: tuple[str, ...] = DEFAULT_REGIONS
+    resolution: str = DEFAULT_RESOLUTION
+    expected_absent: frozenset[tuple[int, str]] = field(
+        default_factory=lambda: frozenset(_filter_region(item, "") for item in DEFAULT_EXPECTED_ABSENT))
+    lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
+
+    def __post_init__(self) -> None:
+        if self.resolution not in RESOLUTIONS:
+            raise ValueError(f"SMARD_RESOLUTION={self.resolution!r}: allowed are {sorted(RESOLUTIONS)}")
+        self.series_specs()  # a typo fails the first task, naming the variable
+
+    @classmethod
+    def from_env(cls, env: Environment) -> Settings:
+        absent = set()
+        for item in env.items("SMARD_EXPECTED_ABSENT", DEFAULT_EXPECTED_ABSENT):
+            filter_id, region = _filter_region(item, "SMARD_EXPECTED_ABSENT")
+            if not region:
+                raise ValueError(f"SMARD_EXPECTED_ABSENT entry {item!r}: expected id@REGION")
+            absent.add((filter_id, region))
+        return cls(series=env.items("SMARD_SERIES", DEFAULT_SERIES),
+                   regions=env.items("SMARD_REGIONS", DEFAULT_REGIONS),
+                   resolution=env.text("SMARD_RESOLUTION", DEFAULT_RESOLUTION),
+                   expected_absent=frozenset(absent),
+                   lookback=env.hours("SMARD_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS))
+
+    def series_specs(self) -> list[SeriesSpec]:
+        """The series to load: a bare filter id for every region, ``id@REGION`` for that region only, at
+        ``resolution``; a filter of ``FIXED_RESOLUTIONS`` (the price) gives one series per resolution SMARD
+        publishes it in, whatever ``resolution`` says."""
+        specs: list[SeriesSpec] = []
+        for item in self.series:
+            filter_id, region = _filter_region(item, "SMARD_SERIES")
+            if filter_id not in FILTER_CATALOGUE:
+                raise ValueError(f"SMARD_SERIES entry {item!r}: filter {filter_id} is not in the catalogue "
+                                 f"{sorted(FILTER_CATALOGUE)}")
+            resolutions = list(FIXED_RESOLUTIONS.get(filter_id, {self.resolution: None}))
+            for reg in ([region] if region else self.regions):
+                for res in resolutions:
+                    spec = SeriesSpec(filter_id, reg, res)
+                    if spec not in specs:
+                        specs.append(spec)
+        return specs
 
 
-def configured_expected_absent() -> frozenset[tuple[int, str]]:
-    """``SMARD_EXPECTED_ABSENT`` as (filter id, region) pairs."""
-    pairs = set()
-    for item in env_list("SMARD_EXPECTED_ABSENT", DEFAULT_EXPECTED_ABSENT):
-        filter_text, _, region = item.partition("@")
-        if not filter_text.strip().isdigit() or not region.strip():
-            raise ValueError(f"SMARD_EXPECTED_ABSENT entry {item!r}: expected id@REGION")
-        pairs.add((int(filter_text), region.strip()))
-    return frozenset(pairs)
+def plan(session: Any, endpoint: Any, settings: Settings) -> list[dict[str, Any]]:
+    """The plan of a run: one mapped task per configured series (``SeriesSpec.as_dict``; no request)."""
+    return [spec.as_dict() for spec in settings.series_specs()]
 
 
-def configured_series() -> list[SeriesSpec]:
-    """The series to load, from ``SMARD_SERIES``/``SMARD_REGIONS``/``SMARD_RESOLUTION`` (see module doc).
-
-    A filter of ``FIXED_RESOLUTIONS`` (the price) gives one series per resolution SMARD publishes it in,
-    whatever ``SMARD_RESOLUTION`` says.
-    """
-    resolution = configured_resolution()
-    regions = env_list("SMARD_REGIONS", DEFAULT_REGIONS)
-    specs: list[SeriesSpec] = []
-    for item in env_list("SMARD_SERIES", DEFAULT_SERIES):
-        filter_text, _, region = item.partition("@")
-        try:
-            filter_id = int(filter_text)
-        except ValueError:
-            raise ValueError(f"SMARD_SERIES entry {item!r}: expected a filter id or id@REGION") from None
-        if filter_id not in FILTER_CATALOGUE:
-            raise ValueError(f"SMARD_SERIES entry {item!r}: filter {filter_id} is not in the catalogue "
-                             f"{sorted(FILTER_CATALOGUE)}")
-        resolutions = list(FIXED_RESOLUTIONS.get(filter_id, {resolution: None}))
-        for reg in ([region.strip()] if region else regions):
-            for res in resolutions:
-                spec = SeriesSpec(filter_id, reg, res)
-                if spec not in specs:
-                    specs.append(spec)
-    return specs
+def series_label(item: Mapping[str, Any]) -> str:
+    """A mapped task's label in the UI (``4067_DE_quarterhour``)."""
+    return SeriesSpec.from_dict(item).label
 
 
-# --- typed records and parsing ------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ChartValue:
-    filter_id: int
-    region: str
-    resolution: str
-    interval_start_utc: datetime
-    value: float | None
-    meta_created_utc: datetime
-    block_start_utc: datetime
-
-    def as_row(self) -> tuple[Any, ...]:
-        return (self.filter_id, self.region, self.resolution, self.interval_start_utc, self.value,
-                self.meta_created_utc, self.block_start_utc)
-
-
+# --- parsing ------------------------------------------------------------------------------------------------
 def _ms_to_utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
@@ -423,16 +433,17 @@ def block_url(base_url: str, spec: SeriesSpec, block_start: datetime) -> str:
 
 
 def fetch_series(
-    session: Any, base_url: str, spec: SeriesSpec, window: Window
+    session: Any, base_url: str, spec: SeriesSpec, window: Window,
+    expected_absent: frozenset[tuple[int, str]] = frozenset(),
 ) -> tuple[str, list[ChartValue], int]:
     """Read the index and every weekly block overlapping ``window``.
 
     Returns ``(status, records inside window, number of blocks)``; status ``absent`` when the index is 404.
     """
-    from gridcarbon.http import fetch
+    from gridcarbon.http import fetch as http_fetch
 
     url = index_url(base_url, spec)
-    response = fetch(session, url, source=SOURCE, start=window.start, end=window.end, ok_statuses=(200, 404))
+    response = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end, ok_statuses=(200, 404))
     if response.status_code == 404:
         return "absent", [], 0
     stamps = parse_index(response.content, url=url, window=window)
@@ -440,13 +451,13 @@ def fetch_series(
     blocks = blocks_overlapping(stamps, window)
     if not blocks:
         first = _ms_to_utc(stamps[0]).isoformat() if stamps else "none"
-        period = spec.required
+        period = spec.required(expected_absent)
         level = logging.WARNING if period is not None and spec.clip(window, period) is not None else logging.INFO
         log.log(level, "smard %s: no weekly block overlaps %s (index: %d blocks, first %s); nothing to load. "
                 "Before the first block, try SMARD_RESOLUTION=hour.", spec.label, window, len(stamps), first)
     for block_start, _block_end in blocks:
         burl = block_url(base_url, spec, block_start)
-        resp = fetch(session, burl, source=SOURCE, start=window.start, end=window.end)
+        resp = http_fetch(session, burl, source=SOURCE, start=window.start, end=window.end)
         records.extend(parse_chart_data(resp.content, filter_id=spec.filter_id, region=spec.region,
                                         resolution=spec.resolution, url=burl, window=window,
                                         block_start=block_start))
@@ -455,32 +466,32 @@ def fetch_series(
 
 def store_series(conn: Any, spec: SeriesSpec, window: Window, records: Sequence[ChartValue], *,
                  meta: LoadMeta | None = None) -> LoadResult:
-    """Replace ``window`` of one series by ``records`` in one transaction (one ``replace_window`` call)."""
+    """Replace ``window`` of one series by ``records`` (one ``replace_window`` call, in the caller's transaction)."""
     return replace_window(
-        conn, CHART_VALUES, [r.as_row() for r in records],
+        conn, CHART_VALUES, [r.row() for r in records],
         scope={"filter_id": spec.filter_id, "region": spec.region, "resolution": spec.resolution},
         time_column="interval_start_utc", window=window, meta=meta or LoadMeta(window=window),
     )
 
 
 def record_status(conn: Any, spec: SeriesSpec, status: str, *, checked_at: datetime | None = None,
-                  meta: LoadMeta | None = None) -> None:
-    row = (spec.filter_id, spec.region, spec.resolution, status, checked_at or datetime.now(UTC))
-    replace_window(conn, SERIES_STATUS, [row], scope={"filter_id": spec.filter_id, "region": spec.region,
-                                                      "resolution": spec.resolution}, meta=meta)
+                  meta: LoadMeta | None = None) -> LoadResult:
+    row = SeriesStatus(spec.filter_id, spec.region, spec.resolution, status, checked_at or datetime.now(UTC)).row()
+    return replace_window(conn, SERIES_STATUS, [row], scope={"filter_id": spec.filter_id, "region": spec.region,
+                                                             "resolution": spec.resolution}, meta=meta)
 
 
 def read_series(
-    session: Any, base_url: str, spec: SeriesSpec, window: Window, *, lookback: timedelta | None = None
+    session: Any, base_url: str, spec: SeriesSpec, window: Window, settings: Settings
 ) -> tuple[SeriesLoadResult, list[ChartValue]]:
-    """Fetch one series for ``[window.start - lookback, window.end)``, clipped to the period in which SMARD has
-    it at this resolution (``SeriesSpec.available``), and log a required series that is missing (no database).
+    """Fetch one series for ``[window.start - settings.lookback, window.end)``, clipped to the period in which
+    SMARD has it at this resolution (``SeriesSpec.available``), and log a required series that is missing.
 
-    Returns the result (its ``window`` is the window read, which ``load_series`` replaces) and the records.
+    Returns the result (its ``window`` is the window read, which ``load`` replaces) and the records.
     Status ``not_available`` (nothing requested) when the window lies outside that period, e.g. the
     quarter-hour price before delivery day 2025-10-01.
     """
-    widened = window.widened(configured_lookback() if lookback is None else lookback)
+    widened = window.widened(settings.lookback)
     fetched = spec.clip(widened)
     if fetched is None:
         low, high = spec.available
@@ -488,50 +499,51 @@ def read_series(
                  spec.resolution, widened, low.isoformat() if low else "the start",
                  high.isoformat() if high else "now")
         return SeriesLoadResult(spec, "not_available", widened, 0, 0, 0, 0), []
-    status, records, blocks = fetch_series(session, base_url, spec, fetched)
+    status, records, blocks = fetch_series(session, base_url, spec, fetched, settings.expected_absent)
     result = SeriesLoadResult(spec, status, fetched, blocks, len(records),
                               sum(1 for r in records if r.value is not None), 0)
-    warn_if_required_missing(result, records)
+    warn_if_required_missing(result, records, settings.expected_absent)
     return result, records
 
 
-def load_series(
-    session: Any,
-    conn: Any,
-    spec: SeriesSpec,
-    window: Window,
-    *,
-    base_url: str = DEFAULT_BASE_URL,
-    lookback: timedelta | None = None,
-    dag_id: str | None = None,
-    run_id: str | None = None,
-) -> SeriesLoadResult:
-    """Fetch one series for ``[window.start - lookback, window.end)`` and replace exactly that window of it
-    (clipped to the period in which SMARD has the series at this resolution, see ``read_series``).
+@dataclass(frozen=True)
+class SeriesRecords:
+    """What ``fetch`` answered for one series: how it was read, and its records inside ``result.window``."""
 
-    All blocks go into ONE ``replace_window`` call (one transaction): revised values replace the old ones,
-    values that are still null stay NULL, and a failure anywhere leaves the previous state. Then the series
-    status (present/absent) is written; a series SMARD does not have for the window writes nothing.
-    """
-    result, records = read_series(session, base_url, spec, window, lookback=lookback)
+    result: SeriesLoadResult
+    records: list[ChartValue]
+
+
+def fetch(session: Any, endpoint: Any, window: Window, settings: Settings,
+          series: SeriesSpec | Mapping[str, Any]) -> Fetched[SeriesRecords] | NothingToLoad:
+    """One series (a ``SeriesSpec``, or its ``as_dict`` from the plan) for the run's window widened by the
+    look-back and clipped to the period in which SMARD has it at this resolution (``read_series``)."""
+    spec = series if isinstance(series, SeriesSpec) else SeriesSpec.from_dict(series)
+    result, records = read_series(session, endpoint.base_url, spec, window, settings)
     if result.status == "not_available":
-        return result
-    meta = LoadMeta(dag_id=dag_id, run_id=run_id, window=result.window)
-    deleted = 0
-    if result.status == "present":
-        deleted = store_series(conn, spec, result.window, records, meta=meta).deleted
-    record_status(conn, spec, result.status, meta=meta)
-    return replace(result, deleted=deleted)
+        return NothingToLoad(f"SMARD has no {spec.label} data in {result.window}")
+    note = {"series": spec.label, "status": result.status, "blocks": result.blocks, "non_null": result.non_null}
+    return Fetched(SeriesRecords(result, records), result.window, url=index_url(endpoint.base_url, spec), note=note)
 
 
-def warn_if_required_missing(result: SeriesLoadResult, records: Sequence[ChartValue] = ()) -> None:
+def load(conn: Any, fetched: SeriesRecords, window: Window, meta: LoadMeta) -> list[LoadResult]:
+    """Replace ``window`` of the series by its records (all blocks in ONE ``replace_window``: revised values replace
+    the old ones, values still null stay NULL), then write its status (present/absent), in the caller's
+    transaction: a failure anywhere leaves the previous state."""
+    spec, status = fetched.result.series, fetched.result.status
+    results = [store_series(conn, spec, window, fetched.records, meta=meta)] if status == "present" else []
+    return [*results, record_status(conn, spec, status, meta=meta)]
+
+
+def warn_if_required_missing(result: SeriesLoadResult, records: Sequence[ChartValue] = (),
+                             expected_absent: frozenset[tuple[int, str]] = frozenset()) -> None:
     """Log a series missing for the whole run: WARNING if it is required there, INFO otherwise.
 
     Missing means: the index answered 404 (absent), or (for a price, which is published a day ahead) not one
     published value in the part of the window where it is required.
     """
     spec = result.series
-    period = spec.required
+    period = spec.required(expected_absent)
     required = spec.clip(result.window, period) if period is not None else None
     name = FILTER_CATALOGUE.get(spec.filter_id, str(spec.filter_id))
     if result.status == "absent":
@@ -552,3 +564,37 @@ def warn_if_required_missing(result: SeriesLoadResult, records: Sequence[ChartVa
                     "window %s (%d rows, all null): these intervals will carry PRICE_MISSING.", spec.filter_id,
                     name, spec.resolution, spec.region, required, len(inside))
 
+
+# --- the DAG smard_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """
+### SMARD ingest (Bundesnetzagentur | SMARD.de, CC BY 4.0)
+
+Every hour at :30 (UTC) loads the data interval of the run from SMARD's chart_data API into
+`raw_smard.chart_values`, one mapped task per series (realised generation 1223-1228 and 4066-4071, total load 410,
+residual load 4359, pumped-storage consumption 4387 for DE and the four control areas, and the day-ahead price 4169
+for DE-LU at SMARD's resolutions: hourly, and quarter-hourly from delivery day 2025-10-01, whatever
+`SMARD_RESOLUTION` says; each price task reads only the period in which SMARD has its resolution, so a run before
+October 2025 loads the hourly price and never asks for a quarter-hour one). Each task re-reads the last
+`SMARD_LOOKBACK_HOURS` (default 48) before its interval too and replaces that whole window in one transaction, so
+revised values and values published late (SMARD pads the current week with `null`) are picked up. A series SMARD
+answers with 404 (e.g. offshore wind in TransnetBW) is recorded as `absent` in `raw_smard.series_status`; it does
+not fail the run, but a required series (the price, a fuel that exists in the region, the load) missing for the
+whole run is logged as a WARNING naming series, region and window. HTTP 429/5xx are retried (honouring
+`Retry-After`), then Airflow's task retries take over; a 401/403 (a mirror behind auth) fails the task at once.
+
+**Configuration** (environment of the workers, read at run time): `SMARD_SERIES` (filter ids, `id@REGION` for one
+region only), `SMARD_REGIONS`, `SMARD_RESOLUTION` (`quarterhour` default, or `hour`; not for the price),
+`SMARD_EXPECTED_ABSENT` (404s that are no warning), `SMARD_LOOKBACK_HOURS`; `SMARD_START` (parse time, default
+`GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled interval. The Airflow connection `smard` (host = base
+URL) can point at a mirror; without it the public `https://www.smard.de/app` is used.
+
+**Backfill** (catchup is on; hourly data exist from 2015, quarter-hourly from 2018-10):
+
+    airflow backfill create --dag-id smard_ingest --from-date 2015-01-01 --to-date 2015-02-01
+
+Runs are idempotent (same interval, same rows), so a backfill can be repeated or overlap scheduled runs.
+
+**Manual run for a longer window** (one run instead of hundreds of hourly ones), trigger with conf:
+
+    {"window_start": "2025-03-01T00:00:00Z", "window_end": "2025-03-08T00:00:00Z"}
+"""

@@ -20,37 +20,40 @@ an ISO-8601 UTC instant taken as the interval start. Each ``<fuel> Market``/``<f
 under its own label (their sum is the fuel's generation; dbt maps both to the fuel). ``Load`` (SPP's short-term
 load forecast) and ``Average Actual Load`` are not generation and are not stored.
 
-Only the last two hours can be fetched: the DAG runs hourly without catch-up, and a run whose window lies
-entirely before ``now - 2 h`` ends as a skip with the reason, writing nothing. Because no later run can fetch
-an interval again, a window whose last interval is not published yet fails (SourceUnavailableError) and is
-retried by Airflow (``iso_common.raise_if_last_interval_missing``).
+Only the last two hours can be fetched: the DAG runs hourly without catch-up, and ``fetch`` answers
+``NotServed`` for a window entirely before ``now - 2 h`` (the run ends as a skip with the reason, writing
+nothing). Because no later run can fetch an interval again, a window whose last interval is not published yet
+fails (SourceUnavailableError) and is retried by Airflow (``iso_common.raise_if_last_interval_missing``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window, parse_utc
+from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import (
+    GenerationAnswer,
     GenerationRecord,
-    fetch_and_load,
-    in_window,
-    skip_if_not_served,
+    IsoSettings,
+    generation,
+    generation_loader,
+    serve,
 )
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_columns, unique_generation
 
 SOURCE = "spp"
-ISO = "spp"
 DEFAULT_BASE_URL = "https://marketplace.spp.org"
 PATH = "/chart-api/gen-mix/asFile"
 TIME_COLUMNS = ("GMTTime", "GMT MKT Interval")
 NOT_GENERATION = frozenset({"Load", "Average Actual Load", "Short Term Load Forecast"})
 PAIR_KINDS = ("Market", "Self")
 SERVED_FOR = timedelta(hours=2)
+Settings = IsoSettings  # nothing of its own
 
 
 def parse_gen_mix_csv(text: str, *, url: str | None = None, start: datetime | None = None,
@@ -73,7 +76,7 @@ def parse_gen_mix_csv(text: str, *, url: str | None = None, start: datetime | No
                 raise ValueError(f"{len(row)} cells for the {len(header)} columns {header}")
             ts = parse_utc(row[i_time])
             cells = [(name, row[i].strip()) for i, name in columns]
-            records += [GenerationRecord(ISO, name, ts, 5, finite_number(float(cell), field=name) if cell else None)
+            records += [GenerationRecord(SOURCE, name, ts, 5, finite_number(float(cell), field=name) if cell else None)
                         for name, cell in cells]
         except (ValueError, IndexError) as exc:
             raise MalformedPayloadError(f"gen-mix CSV line {n} {row[:3]!r}: {exc}", source=SOURCE, url=url,
@@ -87,20 +90,32 @@ def parse_gen_mix_csv(text: str, *, url: str | None = None, start: datetime | No
         raise MalformedPayloadError(f"gen-mix CSV: {exc}", source=SOURCE, url=url, start=start, end=end) from None
 
 
-def served_window(window: Window, now: datetime | None = None) -> Window:
-    return skip_if_not_served(SOURCE, window, served_for=SERVED_FOR, now=now, what="the last two hours only")
-
-
-def fetch(session: Any, endpoint: Any, window: Window) -> list[GenerationRecord]:
+def fetch(session: Any, endpoint: Any, window: Window, settings: IsoSettings) -> GenerationAnswer:
+    """The part of ``window`` in the gen-mix file (the last two hours), or ``NotServed``."""
     from gridcarbon.http import fetch as http_fetch
 
+    served = serve(SOURCE, window, settings, served_for=SERVED_FOR, what="the last two hours only")
+    if isinstance(served, NotServed):
+        return served
     url = endpoint.url(PATH)
-    resp = http_fetch(session, url, source=SOURCE, start=window.start, end=window.end)
-    return in_window(parse_gen_mix_csv(resp.text, url=url, start=window.start, end=window.end), window)
+    text = http_fetch(session, url, source=SOURCE, start=served.start, end=served.end).text
+    return generation(SOURCE, parse_gen_mix_csv(text, url=url, start=served.start, end=served.end), served,
+                      settings, url=url)
 
 
-def extract_and_load(window: Window, *, conn: Any, meta: Any = None, session: Any = None,
-                     now: datetime | None = None) -> dict[str, Any]:
-    window = served_window(window, now or datetime.now(UTC))
-    return fetch_and_load(SOURCE, DEFAULT_BASE_URL, window, fetch, conn=conn, meta=meta,
-                          session=session, now=now)
+load = generation_loader(SOURCE)
+
+
+# --- the DAG spp_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """SPP generation mix -> ``raw_iso.generation_by_fuel`` (iso ``spp``).
+
+Hourly at minute 15 for the previous hour from ``/chart-api/gen-mix/asFile`` (CSV, 5-minute, UTC stamps; the
+``Market`` and ``Self`` column of each fuel are stored under their own labels; ``Load`` is not stored).
+
+**Cannot be backfilled:** the file holds the last two hours only, so ``catchup=False``; a run for a window that
+ended more than two hours ago ends as *skipped* with the reason and writes nothing (a window partly older is
+clipped). The hour's last 5-minute interval is published after the run starts: while it is missing (up to
+``ISO_PUBLICATION_GRACE_MINUTES``, default 45) the task fails with SourceUnavailableError and Airflow retries it
+(2, 4, 8 minutes), because no later run would fetch it. Connection ``spp`` (host = base URL,
+default https://marketplace.spp.org), no credential. Pool ``spp``.
+"""

@@ -13,6 +13,8 @@ token = password of the Airflow connection ``tibber``; never logged):
 Resolution: the 2023 schema (``tibber/tibber_graphql_introspection_2023-08.json``) has ``EnergyResolution``
 ``HOURLY, DAILY, WEEKLY, MONTHLY, ANNUAL`` only, so the finest consumption resolution is ``HOURLY``
 (default). ``TIBBER_RESOLUTION=QUARTER_HOURLY`` asks for 15-minute nodes where the API offers them.
+Settings (``Settings.from_env``, read when the task starts): ``TIBBER_RESOLUTION``, ``TIBBER_LOOKBACK_HOURS``
+(48), ``TIBBER_PAGE_SIZE`` (500 nodes per request).
 
 Cursors: Tibber's cursors are base64-encoded timestamps. The first page asks for nodes *after* one interval
 before the window start (that covers both an inclusive and an exclusive reading of ``after``); nodes outside
@@ -35,18 +37,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import requests
-
-from gridcarbon.connections import Endpoint, resolve_endpoint
+from gridcarbon.connections import Endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError
 from gridcarbon.http import fetch as http_fetch
 from gridcarbon.intervals import Window, parse_utc
-from gridcarbon.settings import env_int, env_str
+from gridcarbon.settings import Environment
+from gridcarbon.sources.contract import Fetched
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_keys, unique_by
-from gridcarbon.warehouse import Column, Completeness, LoadMeta, LoadResult, RawTable, replace_window
+from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, Record, replace_window, sql
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -62,78 +66,80 @@ MAX_PAGES = 1000
 NODE_VALUE_FIELDS = ("consumption", "cost", "unitPrice", "unitPriceVAT")
 PRICE_VALUE_FIELDS = ("total", "energy", "tax")
 
-HOMES = RawTable(
-    schema="raw_tibber",
-    name="homes",
-    columns=(
-        Column("home_id", "text not null", "Tibber home id"),
-        Column("time_zone", "text", "IANA time zone of the home (timeZone)"),
-        Column("currency", "text", "currency of the current subscription's prices"),
-        Column("app_nickname", "text", "nickname given in the Tibber app (personal data)"),
-        Column("address1", "text", "street address (personal data)"),
-        Column("postal_code", "text", "postal code (personal data)"),
-        Column("city", "text", "city (personal data)"),
-        Column("country", "text", "country code"),
-    ),
-    primary_key=("home_id",),
-    description="Tibber homes of the account (personal data: raw schema only).",
-)
+# --------------------------------------------------------------------------------------------- records and tables
+@dataclass(frozen=True)
+class Home(Record):
+    """One row of ``raw_tibber.homes``."""
 
-CONSUMPTION = RawTable(
-    schema="raw_tibber",
-    name="consumption",
-    columns=(
-        Column("home_id", "text not null", "Tibber home id"),
-        Column("resolution", "text not null", "HOURLY or QUARTER_HOURLY"),
-        Column("interval_start_utc", "timestamptz not null", "node `from`, in UTC"),
-        Column("interval_end_utc", "timestamptz not null", "node `to`, in UTC"),
-        Column("consumption_kwh", "numeric", "grid import in the interval; NULL = not metered (yet)"),
-        Column("consumption_unit", "text", "consumptionUnit as sent (kWh)"),
-        Column("cost", "numeric", "cost of the interval in `currency`"),
-        Column("unit_price", "numeric", "price per kWh incl. VAT"),
-        Column("unit_price_vat", "numeric", "VAT part of unit_price"),
-        Column("currency", "text", "currency of cost and prices"),
-    ),
-    primary_key=("home_id", "resolution", "interval_start_utc"),
+    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
+    time_zone: str | None = field(metadata=sql("text", "IANA time zone of the home (timeZone)"))
+    currency: str | None = field(metadata=sql("text", "currency of the current subscription's prices"))
+    app_nickname: str | None = field(metadata=sql("text", "nickname given in the Tibber app (personal data)"))
+    address1: str | None = field(metadata=sql("text", "street address (personal data)"))
+    postal_code: str | None = field(metadata=sql("text", "postal code (personal data)"))
+    city: str | None = field(metadata=sql("text", "city (personal data)"))
+    country: str | None = field(metadata=sql("text", "country code"))
+
+
+@dataclass(frozen=True)
+class ConsumptionRecord(Record):
+    """One row of ``raw_tibber.consumption``: a home's metered grid import in one interval."""
+
+    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
+    resolution: str = field(metadata=sql("text not null", "HOURLY or QUARTER_HOURLY"))
+    interval_start_utc: datetime = field(metadata=sql("timestamptz not null", "node `from`, in UTC"))
+    interval_end_utc: datetime = field(metadata=sql("timestamptz not null", "node `to`, in UTC"))
+    consumption_kwh: Decimal | None = field(
+        metadata=sql("numeric", "grid import in the interval; NULL = not metered (yet)"))
+    consumption_unit: str | None = field(metadata=sql("text", "consumptionUnit as sent (kWh)"))
+    cost: Decimal | None = field(metadata=sql("numeric", "cost of the interval in `currency`"))
+    unit_price: Decimal | None = field(metadata=sql("numeric", "price per kWh incl. VAT"))
+    unit_price_vat: Decimal | None = field(metadata=sql("numeric", "VAT part of unit_price"))
+    currency: str | None = field(metadata=sql("text", "currency of cost and prices"))
+
+
+@dataclass(frozen=True)
+class PriceRecord(Record):
+    """One row of ``raw_tibber.prices``: a home's price of one interval (priceInfo today/tomorrow)."""
+
+    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
+    resolution: str = field(metadata=sql("text not null", "HOURLY or QUARTER_HOURLY (spacing of startsAt)"))
+    starts_at_utc: datetime = field(metadata=sql("timestamptz not null", "price interval start (startsAt), in UTC"))
+    total: Decimal | None = field(metadata=sql("numeric", "total price per kWh incl. taxes"))
+    energy: Decimal | None = field(metadata=sql("numeric", "energy (spot) part per kWh"))
+    tax: Decimal | None = field(metadata=sql("numeric", "tax part per kWh"))
+    currency: str | None = field(metadata=sql("text", "currency"))
+    level: str | None = field(metadata=sql("text", "Tibber's price level (VERY_CHEAP .. VERY_EXPENSIVE)"))
+
+
+@dataclass(frozen=True)
+class LiveMeasurement(Record):
+    """One row of ``raw_tibber.live_measurements``: a Tibber Pulse sample."""
+
+    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
+    measured_at_utc: datetime = field(metadata=sql("timestamptz not null", "liveMeasurement.timestamp, in UTC"))
+    power_w: Decimal | None = field(metadata=sql("numeric", "grid import power in W"))
+    power_production_w: Decimal | None = field(metadata=sql("numeric", "export power in W"))
+    accumulated_consumption_kwh: Decimal | None = field(metadata=sql("numeric", "import since local midnight, kWh"))
+    accumulated_consumption_last_hour_kwh: Decimal | None = field(
+        metadata=sql("numeric", "import since the start of the hour, kWh"))
+
+
+HOMES = Home.table("raw_tibber", "homes", primary_key=("home_id",),
+                   description="Tibber homes of the account (personal data: raw schema only).")
+CONSUMPTION = ConsumptionRecord.table(
+    "raw_tibber", "consumption", primary_key=("home_id", "resolution", "interval_start_utc"),
     # Compared by hour: a switch of TIBBER_RESOLUTION replaces an hour's rows by the same hour at the new
     # resolution (the load's scope is the home, both resolutions), never adds a second resolution.
     completeness=Completeness(series=(), values=("consumption_kwh",), bucket="hour"),
     description="Metered grid import per home and interval, from Tibber's consumption connection.",
 )
-
-PRICES = RawTable(
-    schema="raw_tibber",
-    name="prices",
-    columns=(
-        Column("home_id", "text not null", "Tibber home id"),
-        Column("resolution", "text not null", "HOURLY or QUARTER_HOURLY (spacing of startsAt)"),
-        Column("starts_at_utc", "timestamptz not null", "price interval start (startsAt), in UTC"),
-        Column("total", "numeric", "total price per kWh incl. taxes"),
-        Column("energy", "numeric", "energy (spot) part per kWh"),
-        Column("tax", "numeric", "tax part per kWh"),
-        Column("currency", "text", "currency"),
-        Column("level", "text", "Tibber's price level (VERY_CHEAP .. VERY_EXPENSIVE)"),
-    ),
-    primary_key=("home_id", "resolution", "starts_at_utc"),
-    completeness=Completeness(series=(), values=("total",)),
-    description="Tibber priceInfo today/tomorrow per home.",
-)
-
-LIVE_MEASUREMENTS = RawTable(
-    schema="raw_tibber",
-    name="live_measurements",
-    columns=(
-        Column("home_id", "text not null", "Tibber home id"),
-        Column("measured_at_utc", "timestamptz not null", "liveMeasurement.timestamp, in UTC"),
-        Column("power_w", "numeric", "grid import power in W"),
-        Column("power_production_w", "numeric", "export power in W"),
-        Column("accumulated_consumption_kwh", "numeric", "import since local midnight, kWh"),
-        Column("accumulated_consumption_last_hour_kwh", "numeric", "import since the start of the hour, kWh"),
-    ),
-    primary_key=("home_id", "measured_at_utc"),
-    description="Tibber Pulse live samples (filled by a later collector; empty for now).",
-)
-
+PRICES = PriceRecord.table("raw_tibber", "prices", primary_key=("home_id", "resolution", "starts_at_utc"),
+                           completeness=Completeness(series=(), values=("total",)),
+                           description="Tibber priceInfo today/tomorrow per home.")
+LIVE_MEASUREMENTS = LiveMeasurement.table(
+    "raw_tibber", "live_measurements", primary_key=("home_id", "measured_at_utc"),
+    description="Tibber Pulse live samples (filled by a later collector; empty for now).")
 TABLES = [HOMES, CONSUMPTION, PRICES, LIVE_MEASUREMENTS]
 
 _PRICE_FIELDS = "total energy tax currency level startsAt"
@@ -159,72 +165,7 @@ def consumption_query(resolution: str) -> str:
     return _CONSUMPTION_QUERY.replace("{resolution}", resolution)
 
 
-# --------------------------------------------------------------------------------------------- records
-@dataclass(frozen=True)
-class Home:
-    home_id: str
-    time_zone: str | None
-    currency: str | None
-    app_nickname: str | None
-    address1: str | None
-    postal_code: str | None
-    city: str | None
-    country: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.home_id, self.time_zone, self.currency, self.app_nickname, self.address1,
-                self.postal_code, self.city, self.country)
-
-
-@dataclass(frozen=True)
-class ConsumptionRecord:
-    home_id: str
-    resolution: str
-    interval_start_utc: datetime
-    interval_end_utc: datetime
-    consumption_kwh: Decimal | None
-    consumption_unit: str | None
-    cost: Decimal | None
-    unit_price: Decimal | None
-    unit_price_vat: Decimal | None
-    currency: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.home_id, self.resolution, self.interval_start_utc, self.interval_end_utc,
-                self.consumption_kwh, self.consumption_unit, self.cost, self.unit_price, self.unit_price_vat,
-                self.currency)
-
-
-@dataclass(frozen=True)
-class PriceRecord:
-    home_id: str
-    resolution: str
-    starts_at_utc: datetime
-    total: Decimal | None
-    energy: Decimal | None
-    tax: Decimal | None
-    currency: str | None
-    level: str | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.home_id, self.resolution, self.starts_at_utc, self.total, self.energy, self.tax,
-                self.currency, self.level)
-
-
-@dataclass(frozen=True)
-class LiveMeasurement:
-    home_id: str
-    measured_at_utc: datetime
-    power_w: Decimal | None
-    power_production_w: Decimal | None
-    accumulated_consumption_kwh: Decimal | None
-    accumulated_consumption_last_hour_kwh: Decimal | None
-
-    def row(self) -> tuple[Any, ...]:
-        return (self.home_id, self.measured_at_utc, self.power_w, self.power_production_w,
-                self.accumulated_consumption_kwh, self.accumulated_consumption_last_hour_kwh)
-
-
+# --------------------------------------------------------------------------------------------- a run's answer
 @dataclass
 class HomeData:
     """Everything fetched for one home in one run."""
@@ -593,41 +534,39 @@ def fetch_consumption(
     return [found[k] for k in sorted(found)]
 
 
-def configured_resolution() -> str:
-    resolution = env_str("TIBBER_RESOLUTION", DEFAULT_RESOLUTION).upper()
-    if resolution not in RESOLUTION_STEPS:
-        raise ValueError(f"TIBBER_RESOLUTION={resolution!r}: use one of {sorted(RESOLUTION_STEPS)}")
-    return resolution
+@dataclass(frozen=True)
+class Settings:
+    """``TIBBER_RESOLUTION`` (HOURLY or QUARTER_HOURLY), ``TIBBER_LOOKBACK_HOURS`` (48: late meter readings),
+    ``TIBBER_PAGE_SIZE`` (consumption nodes per request)."""
+
+    resolution: str = DEFAULT_RESOLUTION
+    lookback: timedelta = DEFAULT_LOOKBACK
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if self.resolution not in RESOLUTION_STEPS:
+            raise ValueError(f"TIBBER_RESOLUTION={self.resolution!r}: use one of {sorted(RESOLUTION_STEPS)}")
+
+    @classmethod
+    def from_env(cls, env: Environment) -> Settings:
+        return cls(resolution=env.text("TIBBER_RESOLUTION", DEFAULT_RESOLUTION).upper(),
+                   lookback=env.hours("TIBBER_LOOKBACK_HOURS", int(DEFAULT_LOOKBACK.total_seconds() // 3600)),
+                   page_size=env.integer("TIBBER_PAGE_SIZE", DEFAULT_PAGE_SIZE, minimum=1))
 
 
-def configured_lookback() -> timedelta:
-    return timedelta(hours=env_int("TIBBER_LOOKBACK_HOURS", int(DEFAULT_LOOKBACK.total_seconds() // 3600)))
-
-
-def fetch(
-    session: requests.Session,
-    window: Window,
-    *,
-    endpoint: Endpoint | None = None,
-    resolution: str | None = None,
-    lookback: timedelta | None = None,
-    page_size: int | None = None,
-) -> TibberFetch:
-    """Homes, prices and the consumption of ``window`` widened by ``lookback`` for every home of the account."""
-    endpoint = endpoint or resolve_endpoint(SOURCE, DEFAULT_BASE_URL)
-    resolution = resolution or configured_resolution()
-    lookback = configured_lookback() if lookback is None else lookback
-    page_size = page_size or env_int("TIBBER_PAGE_SIZE", DEFAULT_PAGE_SIZE)
-    widened = window.widened(lookback)
+def fetch(session: requests.Session, endpoint: Endpoint, window: Window, settings: Settings) -> Fetched[TibberFetch]:
+    """Homes, prices and the consumption of ``window`` widened by ``settings.lookback`` for every home of the
+    account; the widened window is what ``load`` replaces."""
+    widened = window.widened(settings.lookback)
     payload = _post(session, endpoint, {"query": HOMES_QUERY}, window)
-    result = TibberFetch(window=widened, resolution=resolution)
+    result = TibberFetch(window=widened, resolution=settings.resolution)
     for home, prices in parse_homes(payload, url=endpoint.base_url, window=window):
-        consumption = fetch_consumption(session, endpoint, home, widened, resolution=resolution,
-                                        page_size=page_size)
+        consumption = fetch_consumption(session, endpoint, home, widened, resolution=settings.resolution,
+                                        page_size=settings.page_size)
         log.info("tibber home %s: %d %s consumption nodes in %s, %d prices", home.home_id, len(consumption),
-                 resolution, widened, len(prices))
+                 settings.resolution, widened, len(prices))
         result.homes.append(HomeData(home=home, consumption=consumption, prices=prices))
-    return result
+    return Fetched(result, widened, url=endpoint.base_url)
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -643,19 +582,18 @@ def _price_windows(prices: Iterable[PriceRecord]) -> dict[str, tuple[Window, lis
     return out
 
 
-def load(conn: Any, fetched: TibberFetch, meta: LoadMeta | None = None) -> list[LoadResult]:
-    """Replace, per home: its ``homes`` row, its consumption in the widened window (scope: the home, all
-    resolutions, so a switch of ``TIBBER_RESOLUTION`` replaces the window's rows at the old resolution)
-    and its prices over the days the API returned. Each replacement is one transaction. The tables are created
-    by the warehouse bootstrap (``python -m gridcarbon.bootstrap``), not by the loader role."""
-    meta = meta or LoadMeta(window=fetched.window)
+def load(conn: Any, fetched: TibberFetch, window: Window, meta: LoadMeta) -> list[LoadResult]:
+    """Replace, per home: its ``homes`` row, its consumption in ``window`` (the widened window ``fetch``
+    answered; scope: the home, all resolutions, so a switch of ``TIBBER_RESOLUTION`` replaces the window's rows
+    at the old resolution) and its prices over the days the API returned. All in the caller's transaction. The
+    tables are created by the warehouse bootstrap (``python -m gridcarbon.bootstrap``), not by the loader role."""
     results = []
     for data in fetched.homes:
         home_id = data.home.home_id
         results.append(replace_window(conn, HOMES, [data.home.row()], scope={"home_id": home_id}, meta=meta))
         results.append(replace_window(
             conn, CONSUMPTION, (r.row() for r in data.consumption),
-            scope={"home_id": home_id}, time_column="interval_start_utc", window=fetched.window, meta=meta,
+            scope={"home_id": home_id}, time_column="interval_start_utc", window=window, meta=meta,
         ))
         for resolution, (price_window, recs) in _price_windows(data.prices).items():
             results.append(replace_window(
@@ -663,3 +601,24 @@ def load(conn: Any, fetched: TibberFetch, meta: LoadMeta | None = None) -> list[
                 time_column="starts_at_utc", window=price_window, meta=meta,
             ))
     return results
+
+
+# --- the DAG tibber_ingest (gridcarbon.sources.registry): its documentation in the Airflow UI
+DAG_DOC = """### tibber_ingest
+
+Hourly extraction of the Tibber account's homes, metered consumption and day-ahead prices into
+`raw_tibber.homes`, `raw_tibber.consumption` and `raw_tibber.prices`.
+
+- **Schedule**: `5 * * * *` UTC (CronDataIntervalTimetable, one run per hour), catchup from `TIBBER_START`
+  (ISO date; default `GRIDCARBON_CATCHUP_DAYS`, 2, days before today, midnight UTC). Older history: a backfill
+  (`airflow backfill create --dag-id tibber_ingest --from-date ... --to-date ...`) or a manual run with a window
+  conf, as far back as Tibber serves consumption.
+- **Window**: the data interval (or a manual run's `conf={"window_start", "window_end"}`), widened by
+  `TIBBER_LOOKBACK_HOURS` (default 48) because meter readings arrive late; the widened window is replaced
+  per home and resolution, so reruns give the same rows.
+- **Resolution**: `TIBBER_RESOLUTION` (default `HOURLY`, the finest in Tibber's published schema;
+  `QUARTER_HOURLY` where the API offers it).
+- **Connection** `tibber`: host = GraphQL URL (default `https://api.tibber.com/v1-beta/gql`), password = personal
+  access token. An UNAUTHENTICATED answer fails the task without retries: fix the password.
+- **Pool** `tibber`.
+"""
