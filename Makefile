@@ -15,7 +15,7 @@ REPLAY_PORT ?= 8765
 DEMO_REPLAY_PORT ?= 0
 AIRFLOW_PORT ?= 8080
 
-.PHONY: help venv warehouse manifest airflow demo test lint bench docs replay lock clean browser
+.PHONY: help venv warehouse manifest airflow demo test lint bench docs replay lock clean browser verify
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed -E 's/:.*## /\t/'
@@ -62,6 +62,11 @@ browser:  ## Debian's chromium for the browser test (apt-get when missing and ro
 
 test: warehouse lint manifest browser  ## everything green: lint, unit, integration (real Postgres, real dbt), DAG integrity
 	@$(ENV); $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+
+# tests/oracle with many random examples (GRIDCARBON_ORACLE_EXAMPLES, default 50) and the deliberate-bug tests
+verify: warehouse  ## the SQL against a second implementation of DOMAIN.md: differential test, 50 examples, and its mutants
+	@$(ENV); GRIDCARBON_ORACLE_EXAMPLES=$${GRIDCARBON_ORACLE_EXAMPLES:-50} GRIDCARBON_ORACLE_DERANDOMIZE=0 \
+	  GRIDCARBON_ORACLE_MUTATIONS=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/oracle
 
 bench: warehouse  ## benchmarks printing ratios measured in one run
 	@$(ENV); status=0; for b in bench/bench_*.py; do $(VENV)/bin/python $$b || status=1; done; exit $$status
