@@ -1,0 +1,46 @@
+{#
+    Metered hours per household and LOCAL calendar period (period = 'month' or 'year'), for the rollups'
+    is_complete: covered_hours sums the length of every interval of fct_household_emissions (one row per
+    interval: the mart repeats an interval per model and scope), localised as household_emissions_rollup does
+    (the household's time zone, default var('default_timezone')). A household has one resolution per hour, so
+    intervals never overlap. period_hours is the length of the local period (a Europe/Berlin March has 743 h).
+#}
+{% macro household_period_coverage(period) -%}
+with households as (
+    select
+        household_id,
+        timezone
+    from {{ ref('dim_households') }}
+),
+
+metered_intervals as (
+    select distinct
+        emissions.household_id,
+        emissions.interval_start_utc,
+        emissions.interval_end_utc,
+        coalesce(households.timezone, '{{ var("default_timezone", "Europe/Berlin") }}') as timezone
+    from {{ ref('fct_household_emissions') }} as emissions
+    left join households
+        on emissions.household_id = households.household_id
+),
+
+localised as (
+    select
+        household_id,
+        timezone,
+        date_trunc('{{ period }}', interval_start_utc at time zone timezone)::date as period_start_local,
+        extract(epoch from interval_end_utc - interval_start_utc) / 3600 as hours
+    from metered_intervals
+)
+
+select
+    household_id,
+    period_start_local,
+    trim_scale(sum(hours)) as covered_hours,
+    trim_scale(extract(epoch from (
+        (period_start_local + interval '1 {{ period }}')::timestamp at time zone timezone
+        - period_start_local::timestamp at time zone timezone
+    )) / 3600) as period_hours
+from localised
+group by household_id, period_start_local, timezone
+{%- endmacro %}
