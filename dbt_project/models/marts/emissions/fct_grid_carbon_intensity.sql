@@ -11,7 +11,7 @@
 -- last var('incremental_lookback_days') days before the current maximum (pending and revised data), plus
 -- intervals not processed yet however old (a backfill; macro missing_from_this).
 with grid_intensity as (
-    select * from {{ ref('int_grid_intensity') }} as intensity
+    select intensity.* from {{ ref('int_grid_intensity') }} as intensity
     {%- if is_incremental() %}
         where
             {{ attribution_lookback_predicate('interval_start_utc') }}

@@ -14,7 +14,7 @@
 -- yet however old (a backfill; macro missing_from_this).
 -- depends_on: {{ ref('int_households_configured') }}
 with household_intensity as (
-    select * from {{ ref('int_household_intensity_matched') }} as intensity_matched
+    select intensity_matched.* from {{ ref('int_household_intensity_matched') }} as intensity_matched
     {%- if is_incremental() %}
         where
             {{ attribution_lookback_predicate('interval_start_utc') }}
