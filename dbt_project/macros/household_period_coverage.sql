@@ -44,3 +44,29 @@ select
 from localised
 group by household_id, period_start_local, timezone
 {%- endmacro %}
+
+{#
+    The whole rollup model of a LOCAL calendar period ('month' or 'year'): household_emissions_rollup joined to
+    household_period_coverage, with is_complete = every hour of the local period is metered, so a chart never
+    puts a partial period next to full ones as if they were comparable.
+#}
+{% macro household_emissions_with_completeness(period) -%}
+with emissions_per_period as (
+    {{ household_emissions_rollup(period) | indent(4) }}
+),
+
+coverage as (
+    {{ household_period_coverage(period) | indent(4) }}
+)
+
+select
+    emissions_per_period.*,
+    coverage.period_hours,
+    coverage.covered_hours,
+    coalesce(coverage.covered_hours >= coverage.period_hours, false) as is_complete
+from emissions_per_period
+left join coverage
+    on
+        emissions_per_period.household_id = coverage.household_id
+        and emissions_per_period.{{ period }}_start_local = coverage.period_start_local
+{%- endmacro %}
