@@ -17,12 +17,17 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def fixtures_dir() -> Path:
+DEFAULT_FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+
+
+def fixtures_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where the recorded real API payloads live (read in place, never copied into the repository).
 
-    ``GRIDCARBON_FIXTURES_DIR`` overrides the default ``<repo>/../shared/fixtures``.
+    ``GRIDCARBON_FIXTURES_DIR`` in ``env`` (default: the process environment) overrides the default
+    ``<repo>/../shared/fixtures``.
     """
-    return Path(os.environ.get("GRIDCARBON_FIXTURES_DIR", REPO_ROOT.parent / "shared" / "fixtures")).resolve()
+    raw = (os.environ if env is None else env).get("GRIDCARBON_FIXTURES_DIR")
+    return Path(raw or DEFAULT_FIXTURES_DIR).resolve()
 
 
 def env_int(name: str, default: int) -> int:
@@ -67,6 +72,17 @@ class Environment:
             raise ValueError(f"{name}={raw!r} is not a whole number") from None
         if minimum is not None and value < minimum:
             raise ValueError(f"{name}={value} must be >= {minimum}")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
+        """A decimal number (seconds, factors)."""
+        raw = self.text(name, "")
+        try:
+            value = default if raw == "" else float(raw)
+        except ValueError:
+            raise ValueError(f"{name}={raw!r} is not a number") from None
+        if minimum is not None and not value >= minimum:  # also refuses nan
+            raise ValueError(f"{name}={value:g} must be >= {minimum:g}")
         return value
 
     def items(self, name: str, default: tuple[str, ...] | list[str]) -> tuple[str, ...]:
