@@ -9,12 +9,14 @@ environment, so a test passes ``Settings(lookback=timedelta(0))`` instead of pat
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+N = TypeVar("N", int, float)
 
 
 DEFAULT_FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
@@ -65,24 +67,20 @@ class Environment:
         return default if raw in (None, "") else str(raw)
 
     def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
-        raw = self.text(name, "")
-        try:
-            value = default if raw == "" else int(raw)
-        except ValueError:
-            raise ValueError(f"{name}={raw!r} is not a whole number") from None
-        if minimum is not None and value < minimum:
-            raise ValueError(f"{name}={value} must be >= {minimum}")
-        return value
+        return self._number(name, default, int, "a whole number", minimum)
 
     def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
         """A decimal number (seconds, factors)."""
+        return self._number(name, default, float, "a number", minimum)
+
+    def _number(self, name: str, default: N, kind: Callable[[str], N], what: str, minimum: N | None) -> N:
         raw = self.text(name, "")
         try:
-            value = default if raw == "" else float(raw)
+            value = default if raw == "" else kind(raw)
         except ValueError:
-            raise ValueError(f"{name}={raw!r} is not a number") from None
+            raise ValueError(f"{name}={raw!r} is not {what}") from None
         if minimum is not None and not value >= minimum:  # also refuses nan
-            raise ValueError(f"{name}={value:g} must be >= {minimum:g}")
+            raise ValueError(f"{name}={value} must be >= {minimum}")
         return value
 
     def items(self, name: str, default: tuple[str, ...] | list[str]) -> tuple[str, ...]:
