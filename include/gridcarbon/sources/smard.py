@@ -546,10 +546,12 @@ def fetch_region(session: Any, endpoint: Any, window: Window, settings: Settings
                  group: Mapping[str, Any]) -> Several:
     """The series of one plan item (a region) for the run's window, each as ``fetch`` reads it, fetched
     ``settings.concurrency`` at a time over the one session; one part per series, in the plan's order, each
-    replaced in its own transaction by the runner. The first error (after the HTTP retries) fails the task."""
+    replaced in its own transaction by the runner. The first error (after the HTTP retries) fails the task. A
+    single series (``SeriesSpec.as_dict``, the plan item before runs were grouped by region) is a group of one."""
     from concurrent.futures import ThreadPoolExecutor
 
-    specs = [SeriesSpec.from_dict(item) for item in group["series"]]
+    items = group["series"] if "series" in group else [group]
+    specs = [SeriesSpec.from_dict(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(settings.concurrency, len(specs)) or 1,
                             thread_name_prefix="smard") as pool:
         parts = list(pool.map(lambda spec: fetch(session, endpoint, window, settings, spec), specs))
@@ -557,7 +559,7 @@ def fetch_region(session: Any, endpoint: Any, window: Window, settings: Settings
     for part in parts:
         status = part.note["status"] if isinstance(part, Fetched) else "not_available"
         statuses[status] = statuses.get(status, 0) + 1
-    note = {"region": group["region"], "series": len(specs), "statuses": statuses,
+    note = {"region": specs[0].region if specs else None, "series": len(specs), "statuses": statuses,
             "blocks": sum(p.note["blocks"] for p in parts if isinstance(p, Fetched))}
     return Several(tuple(parts), note)
 
