@@ -37,6 +37,13 @@ going are coalesced by the scheduler into the next run; `max_active_runs=1` keep
 Every dbt model is idempotent (views, tables, incrementals with a lookback), so an extra run costs time, not
 correctness.
 
+**Work O(new data), tests too.** The models that grow with history are incremental: a run rebuilds the
+look-back and what was newly loaded, not the years before. An asset-triggered run also tests only those rows
+(dbt var `data_test_scope: recent`, `dbt_project/macros/data_test_scope.sql`: a test of a relation keyed by
+`interval_start_utc` reads the look-back plus the rows loaded within a day before the run). Once a day
+(03:30 UTC, a scheduled run) and on every manual run (*Trigger* in the UI) every test reads every row
+(`data_test_scope: all`), so nothing goes untested for longer than a day.
+
 **Fast parsing.** Cosmos renders from `dbt_project/target/manifest.json` (`LoadMode.DBT_MANIFEST`); no dbt
 process runs while the DAG file is parsed. The manifest is written by `python -m gridcarbon.dbt_runner
 manifest` (`dbt parse`, no database connection), which `make test`, `make demo` and `make airflow` run first.
@@ -57,7 +64,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airflow.sdk import DAG, AssetAny
+from airflow.sdk import DAG, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable
 
 from gridcarbon import dbt_runner
 from gridcarbon.dag_defaults import DBT_QUEUE, DEFAULT_ARGS, raw_asset
@@ -77,7 +84,11 @@ class AnyRawTable(AssetAny):
 
 with DAG(
     dag_id="transform_warehouse",
-    schedule=AnyRawTable(*(raw_asset(table) for table in all_raw_tables())),
+    # any raw table landing, and once a day (dbt_runner.DAILY_FULL_TEST_CRON) the run that tests every row
+    schedule=AssetOrTimeSchedule(
+        assets=AnyRawTable(*(raw_asset(table) for table in all_raw_tables())),
+        timetable=CronTriggerTimetable(dbt_runner.DAILY_FULL_TEST_CRON, timezone="UTC"),
+    ),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

@@ -4,8 +4,9 @@
     interval: the mart repeats an interval per model and scope), localised as household_emissions_rollup does
     (the household's time zone, default var('default_timezone')). A household has one resolution per hour, so
     intervals never overlap. period_hours is the length of the local period (a Europe/Berlin March has 743 h).
+    batch (optional, from rollup_batch): only the periods an incremental run rebuilds.
 #}
-{% macro household_period_coverage(period) -%}
+{% macro household_period_coverage(period, batch=none) -%}
 with households as (
     select
         household_id,
@@ -22,6 +23,9 @@ metered_intervals as (
     from {{ ref('fct_household_emissions') }} as emissions
     left join households
         on emissions.household_id = households.household_id
+    {%- if batch %}
+    where {{ rollup_rows_predicate(batch, 'emissions.') }}
+    {%- endif %}
 ),
 
 localised as (
@@ -42,6 +46,9 @@ select
         - period_start_local::timestamp at time zone timezone
     )) / 3600) as period_hours
 from localised
+{%- if batch %}
+where {{ rollup_periods_predicate(batch) }}
+{%- endif %}
 group by household_id, period_start_local, timezone
 {%- endmacro %}
 
@@ -49,14 +56,15 @@ group by household_id, period_start_local, timezone
     The whole rollup model of a LOCAL calendar period ('month' or 'year'): household_emissions_rollup joined to
     household_period_coverage, with is_complete = every hour of the local period is metered, so a chart never
     puts a partial period next to full ones as if they were comparable.
+    batch (optional, from rollup_batch): only the periods an incremental run rebuilds.
 #}
-{% macro household_emissions_with_completeness(period) -%}
+{% macro household_emissions_with_completeness(period, batch=none) -%}
 with emissions_per_period as (
-    {{ household_emissions_rollup(period) | indent(4) }}
+    {{ household_emissions_rollup(period, batch) | indent(4) }}
 ),
 
 coverage as (
-    {{ household_period_coverage(period) | indent(4) }}
+    {{ household_period_coverage(period, batch) | indent(4) }}
 )
 
 select

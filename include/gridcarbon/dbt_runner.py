@@ -143,6 +143,11 @@ def docs_projects_config() -> str:
 
 EXECUTION_MODE_ENV = "GRIDCARBON_DBT_EXECUTION_MODE"
 EXECUTION_MODES = ("watcher", "local")
+# The dbt var data_test_scope of a transform_warehouse run (dbt_project/macros/data_test_scope.sql): an
+# asset-triggered run (raw data landed) tests the rows it rebuilt; the daily scheduled run and manual runs test
+# every row. Rendered by Airflow when the task runs (Cosmos templates `vars`).
+DATA_TEST_SCOPE_TEMPLATE = "{{ 'recent' if dag_run.run_type == 'asset_triggered' else 'all' }}"
+DAILY_FULL_TEST_CRON = "30 3 * * *"
 THREADS_ENV = "GRIDCARBON_DBT_THREADS"
 DEFAULT_THREADS = 2
 FRESHNESS_CHECK_TASK_ID = "dbt_source_freshness"
@@ -225,7 +230,8 @@ def cosmos_configs() -> dict[str, Any]:
         source_rendering_behavior=SourceRenderingBehavior.NONE,
     )
     return {"project_config": project, "profile_config": profile, "execution_config": execution,
-            "render_config": render, "operator_args": {"dbt_cmd_flags": ["--threads", str(dbt_threads())]}}
+            "render_config": render, "operator_args": {"dbt_cmd_flags": ["--threads", str(dbt_threads())],
+                                                       "vars": {"data_test_scope": DATA_TEST_SCOPE_TEMPLATE}}}
 
 
 def dbt_command_args(configs: dict[str, Any]) -> dict[str, Any]:

@@ -182,6 +182,33 @@ def test_scheduled_on_any_raw_table_landing(mini_dag: Any) -> None:
     assert "postgres://warehouse:5432/gridcarbon/raw_tibber/homes" in uris
 
 
+def test_and_once_a_day_on_the_clock(mini_dag: Any) -> None:
+    """Besides every landing, a daily scheduled run (the one whose data tests read every row)."""
+    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+    assert isinstance(mini_dag.timetable, AssetOrTimeSchedule)
+    clock = mini_dag.timetable.timetable
+    assert isinstance(clock, CronTriggerTimetable)
+    assert clock.expression == "30 3 * * *"
+
+
+@pytest.mark.parametrize(("run_type", "scope"), [
+    ("asset_triggered", "recent"),  # raw data landed: test the rows the run rebuilt
+    ("scheduled", "all"),           # the daily run: every row
+    ("manual", "all"),              # Trigger in the UI: every row
+    ("backfill", "all"),
+])
+def test_the_data_tests_read_every_row_except_on_data_arrival(mini_dag: Any, run_type: str, scope: str) -> None:
+    """What the build's `--vars` says to dbt (macros/data_test_scope.sql), rendered as Airflow renders it."""
+    from types import SimpleNamespace
+
+    from airflow.utils.types import DagRunType
+
+    producer = mini_dag.get_task(PRODUCER)
+    rendered = producer.render_template(producer.vars, {"dag_run": SimpleNamespace(run_type=DagRunType(run_type))})
+    assert rendered == {"data_test_scope": scope}
+
+
 def test_dag_settings(mini_dag: Any) -> None:
     assert mini_dag.dag_id == "transform_warehouse"
     assert mini_dag.catchup is False

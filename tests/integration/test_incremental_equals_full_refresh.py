@@ -294,7 +294,7 @@ def built(warehouse_db: str, pg_server: tuple[str, str, str], tmp_path_factory: 
         run_dbt(["test", "--exclude-resource-type", "unit_test", *dbt_vars(len(CUTS))], work, database)
         run_dbt(["run", "--full-refresh", *dbt_vars(len(CUTS))], work, database)
         yield {"conn": conn, "incremental": incremental, "full_refresh": snapshot_marts(conn), "inserted": inserted,
-               "counts": counts}
+               "counts": counts, "work": work, "database": database}
     finally:
         conn.close()
         drop_database(database)
@@ -363,3 +363,41 @@ def test_a_steady_state_run_inserts_only_the_look_back(built: dict[str, Any]) ->
     for model in ("int_generation_by_fuel_quarter_hourly", "int_emission_factors_effective", "int_grid_intensity",
                   "int_locality_intensity", "int_household_intensity_matched"):
         assert inserted[model] > 0, model
+
+
+def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_daily_run_every_row(built: dict[str, Any]) -> None:
+    """transform_warehouse passes data_test_scope 'recent' when raw data landed and 'all' on its daily and manual
+    runs (macros/data_test_scope.sql). A duplicate planted in an hour older than the look-back and loaded long ago
+    is what only the daily run reports; one in the look-back fails both. (Runs last: it plants rows, then removes
+    them.)"""
+    conn, work, database = built["conn"], built["work"], built["database"]
+    newest = query(conn, "select max(interval_start_utc) from marts.fct_household_emissions")[0][0]
+
+    def plant_duplicate(interval_start: datetime) -> None:
+        with conn.cursor() as cur:
+            cur.execute("insert into marts.fct_household_emissions select * from marts.fct_household_emissions "
+                        "where interval_start_utc = %s limit 1", (interval_start,))
+            assert cur.rowcount == 1
+
+    def unique_test(scope: str) -> str:
+        out = run_dbt(["test", "--select", "fct_household_emissions,test_name:unique_combination_of_columns",
+                       "--vars", "{" + LOOKBACK + ", data_test_scope: " + scope + "}"], work, database, check=False)
+        assert "Done. PASS=" in out, out[-2000:]
+        return "FAIL" if " FAIL " in out else "PASS"
+
+    try:
+        plant_duplicate(START)  # Saturday 00:00 CET: two days before the newest hour, loaded at step 0
+        assert unique_test("recent") == "PASS"  # the hourly run does not re-read rows it did not rebuild
+        assert unique_test("all") == "FAIL"  # the daily run does
+        plant_duplicate(newest)
+        assert unique_test("recent") == "FAIL"
+    finally:
+        with conn.cursor() as cur:  # the planted copies are the physically later twins
+            cur.execute("""
+                delete from marts.fct_household_emissions as later
+                using marts.fct_household_emissions as earlier
+                where (later.household_id, later.interval_start_utc, later.resolution, later.model, later.scope)
+                    = (earlier.household_id, earlier.interval_start_utc, earlier.resolution, earlier.model,
+                       earlier.scope)
+                  and later.ctid > earlier.ctid""")
+

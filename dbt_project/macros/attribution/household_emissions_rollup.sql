@@ -3,10 +3,14 @@
     var('default_timezone')): period = 'month' or 'year'. Emissions are summed per interval (consumption-
     weighted); effective_intensity_g_per_kwh = 1000 * sum(kg) / sum(kWh of attributed intervals), never a
     time-weighted mean of intensities. Rounded to 6 decimals (presentation value).
+    batch (optional, from rollup_batch): only the periods an incremental run rebuilds.
 #}
-{% macro household_emissions_rollup(period) -%}
+{% macro household_emissions_rollup(period, batch=none) -%}
 with emissions as (
     select * from {{ ref('fct_household_emissions') }}
+    {%- if batch %}
+    where {{ rollup_rows_predicate(batch) }}
+    {%- endif %}
 ),
 
 households as (
@@ -47,7 +51,12 @@ select
     trim_scale(sum(rd_emissions_kg)) as rd_emissions_kg,
     trim_scale(round(
         1000 * sum(emissions_kg) / nullif(sum(consumption_kwh) filter (where status = 'OK'), 0), 6
-    )) as effective_intensity_g_per_kwh
+    )) as effective_intensity_g_per_kwh,
+    max(settings_fingerprint) as settings_fingerprint,
+    max(source_loaded_at) as source_loaded_at
 from localised
+{%- if batch %}
+where {{ rollup_periods_predicate(batch) }}
+{%- endif %}
 group by household_id, period_start_local, model, scope, timezone
 {%- endmacro %}

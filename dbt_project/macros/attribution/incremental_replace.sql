@@ -231,9 +231,10 @@
 
 {#
     Custom incremental strategy (incremental_strategy='window_replace'): delete every row of the target from the
-    model's replace_from on (read from the marker in its compiled SQL), delete the rows of the keys the batch brings
-    from before replace_from (changed settings, missing keys), then insert the batch. Without a marker it falls back to
-    dbt's delete+insert on unique_key.
+    model's replace_from on (read from the marker in its compiled SQL; compared with the column of config
+    window_replace_column, default interval_start_utc; a timestamptz or a date), delete the rows of the keys the
+    batch brings from before replace_from (changed settings, missing keys), then insert the batch. Without a marker it
+    falls back to dbt's delete+insert on unique_key.
 #}
 {% macro get_incremental_window_replace_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
@@ -241,23 +242,24 @@
     {%- set unique_key = arg_dict['unique_key'] -%}
     {%- set unique_key = [unique_key] if unique_key is string else unique_key -%}
     {%- set columns_csv = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    {%- set marker = modules.re.search("/\\* window_replace from (timestamptz '[^']*') \\*/", model.compiled_code or '') -%}
+    {%- set column = config.get('window_replace_column', 'interval_start_utc') -%}
+    {%- set marker = modules.re.search("/\\* window_replace from ((?:timestamptz|date) '[^']*') \\*/", model.compiled_code or '') -%}
     {%- if marker is none -%}
         {{ return(get_delete_insert_merge_sql(target, source, unique_key, arg_dict['dest_columns'], none)) }}
     {%- endif -%}
     {%- set replace_from = marker.group(1) -%}
     {%- set older = run_query(
-        "select count(*) from " ~ source ~ " where interval_start_utc < " ~ replace_from
+        "select count(*) from " ~ source ~ " where " ~ column ~ " < " ~ replace_from
     ).columns[0].values()[0] -%}
     delete from {{ target }}
-    where interval_start_utc >= {{ replace_from }};
+    where {{ column }} >= {{ replace_from }};
     {%- if older > 0 %}
 
     delete from {{ target }}
     where ({{ unique_key | join(', ') }}) in (
         select distinct {{ unique_key | join(', ') }}
         from {{ source }}
-        where interval_start_utc < {{ replace_from }}
+        where {{ column }} < {{ replace_from }}
     );
     {%- endif %}
 
