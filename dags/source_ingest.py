@@ -1,7 +1,9 @@
 """One extraction DAG per source of the registry (``gridcarbon.sources.registry``).
 
 Airflow's dynamic DAG generation: each registry entry becomes ``<name>_ingest`` (``redispatch_ingest`` for
-netztransparenz) with the entry's schedule (``CronDataIntervalTimetable``, UTC), catch-up policy (``History``),
+netztransparenz) with the entry's schedule (``CronDataIntervalTimetable``, UTC; ``HistoryTimetable`` for an entry
+with a ``history_period``: the same cron intervals for the last ``GRIDCARBON_RECENT_DAYS``, whole weeks before, so
+catch-up and backfills of history cost a few runs a month), catch-up policy (``History``),
 first interval (``<NAME>_START``, see ``gridcarbon.dag_defaults.start_date``), pool, tags and documentation (each
 DAG's own ``doc_md``, shown in the UI). Its tasks are the entry's: an optional plan task (EIA's
 ``list_respondents``, SMARD's ``list_series``, mapped one task per series) and one task per feed, whose outlets are
@@ -15,11 +17,12 @@ credential fails it without retries.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import DAG, CronDataIntervalTimetable, dag, task
 
-from gridcarbon.dag_defaults import DEFAULT_ARGS, api_task_args, raw_asset, start_date
+from gridcarbon.dag_defaults import DEFAULT_ARGS, api_task_args, raw_asset, recent_days, start_date
 from gridcarbon.sources.contract import Feed, Source
 from gridcarbon.sources.registry import SOURCES
 from gridcarbon.sources.runner import MAP_LABEL_KEY
@@ -69,12 +72,22 @@ def _feed_task(source: Source, feed: Feed) -> Any:
     return extract_load
 
 
+def _timetable(source: Source) -> Any:
+    """Cron intervals (UTC); with a ``history_period``, whole periods for history (``gridcarbon.timetables``)."""
+    if source.history_period is None:
+        return CronDataIntervalTimetable(source.schedule, timezone="UTC")
+    from gridcarbon.timetables import HistoryTimetable
+
+    return HistoryTimetable(source.schedule, "UTC", history_period=source.history_period,
+                            recent=timedelta(days=recent_days()))
+
+
 def build(source: Source) -> DAG:
     """The DAG of one registry entry."""
 
     @dag(
         dag_id=source.dag_id,
-        schedule=CronDataIntervalTimetable(source.schedule, timezone="UTC"),
+        schedule=_timetable(source),
         start_date=start_date(source.start_env),
         catchup=source.catchup,
         default_args=DEFAULT_ARGS,

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -47,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT_DIR = REPO_ROOT / "dbt_project"
 MEASURES_FIXTURE = "netztransparenz/redispatch_2024.csv"
 PLANTS_FIXTURE = "netztransparenz/conventional_power_plants_DE.csv"
 # the mapping model, everything it reads, and the seed the fuel tests refer to
@@ -173,26 +171,12 @@ def load_fixture(loader_dsn: str, measures_csv: Path, plants_csv: Path) -> int:
 
 def run_dbt(database: str, work: Path, selection: list[str] | None = None) -> str:
     """``dbt build`` of the mapping and its parents (tests included) against ``database``."""
-    env = dict(os.environ)
-    env.update(
-        DBT_DATABASE=database,
-        DBT_HOST=os.environ.get("PGHOST", "127.0.0.1"),
-        DBT_PORT=os.environ.get("PGPORT", "5432"),
-        DBT_USER="gridcarbon_transformer",
-        DBT_PROFILES_DIR=str(DBT_DIR),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    executable = os.environ.get("GRIDCARBON_DBT_EXECUTABLE") or str(REPO_ROOT / ".venv-dbt" / "bin" / "dbt")
+    from gridcarbon import dbt_runner
+
     # --full-refresh: a reused database may hold a seed table of an older column layout
-    cmd = [executable, "build", "--full-refresh", "--select", *(selection or DBT_SELECTION),
-           "--indirect-selection", "cautious",
-           "--target-path", str(work / "target"), "--log-path", str(work)]
-    proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=1200)
-    if proc.returncode != 0:
-        failures = [line for line in proc.stdout.splitlines() if " ERROR " in line or " FAIL " in line]
-        raise RuntimeError(f"dbt build failed ({proc.returncode}):\n" + "\n".join(failures)
-                           + f"\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
-    return proc.stdout
+    args = ["build", "--full-refresh", "--select", *(selection or DBT_SELECTION), "--indirect-selection", "cautious",
+            "--target-path", str(work / "target"), "--log-path", str(work)]
+    return dbt_runner.run_dbt(args, env=dbt_runner.transformer_env(database), timeout=1200).stdout
 
 
 def _mwh(value: Decimal) -> str:

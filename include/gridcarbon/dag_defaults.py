@@ -70,6 +70,20 @@ def start_date(env_name: str) -> datetime:
     return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days)
 
 
+RECENT_DAYS_ENV = "GRIDCARBON_RECENT_DAYS"
+DEFAULT_RECENT_DAYS = 7
+
+
+def recent_days() -> int:
+    """``GRIDCARBON_RECENT_DAYS`` (default 7): a DAG with a ``history_period`` runs its cron intervals for the
+    last that many days (rounded down to the period's start) and whole weeks/days before (``gridcarbon.timetables``).
+    Read when the DAG files are parsed."""
+    days = int(env_str(RECENT_DAYS_ENV, str(DEFAULT_RECENT_DAYS)))
+    if days < 0:
+        raise ValueError(f"{RECENT_DAYS_ENV} must be 0 or more, got {days}")
+    return days
+
+
 def asset_uri(schema: str, table: str) -> str:
     """``postgres://host:5432/db/schema/table`` (Airflow's Postgres asset URI scheme).
 

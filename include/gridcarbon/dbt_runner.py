@@ -45,7 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -309,14 +309,28 @@ def manifest_missing() -> None:
 
 # --- dbt on the command line ---------------------------------------------------------------------------------
 
-def _run_dbt(args: Sequence[str], *, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def transformer_env(database: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """dbt's connection variables (``profiles.yml``) for ``database`` on the server of ``PGHOST``/``PGPORT``, as
+    the transformer role: for scripts and tests that build the project into a database of their own."""
+    return {"DBT_DATABASE": database, "DBT_HOST": environ.get("PGHOST", "127.0.0.1"),
+            "DBT_PORT": environ.get("PGPORT", "5432"), "DBT_USER": "gridcarbon_transformer"}
+
+
+def run_dbt(args: Sequence[str], *, env: Mapping[str, str] | None = None,
+            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """``dbt <args>`` on the project (its profiles), with ``env`` over the process environment; no usage
+    telemetry unless asked for. A failure is a ``DbtRunnerError`` naming the command, the failing nodes and
+    dbt's output tail."""
     exe = dbt_executable()
     if not exe.exists():
         raise DbtRunnerError(f"dbt executable {exe} not found (make venv, or set GRIDCARBON_DBT_EXECUTABLE)")
     cmd = [str(exe), *args, "--project-dir", str(project_dir()), "--profiles-dir", str(profiles_yml().parent)]
-    proc = subprocess.run(cmd, cwd=project_dir(), env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=project_dir(), capture_output=True, text=True, timeout=timeout,
+                          env={"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **os.environ, **(env or {})})
     if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        lines = (proc.stdout + proc.stderr).splitlines()
+        failures = [line for line in lines[:-40] if " ERROR " in line or " FAIL " in line]
+        tail = "\n".join([*failures, *(["..."] if failures else []), *lines[-40:]])
         raise DbtRunnerError(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{tail}")
     return proc
 
@@ -325,7 +339,7 @@ def generate_manifest() -> Path:
     """``dbt parse``: writes ``target/manifest.json``. Needs the profile (env vars have defaults) but opens no
     database connection, so it works before the warehouse exists."""
     target = manifest_path().parent
-    _run_dbt(["parse", "--target-path", str(target)])
+    run_dbt(["parse", "--target-path", str(target)])
     slim = write_slim_manifest(manifest_path())
     log.info("dbt manifest written to %s (for rendering: %s)", manifest_path(), slim)
     return manifest_path()
@@ -381,7 +395,7 @@ def publish_docs(project_path: str | Path, **_: Any) -> Path:
 def generate_docs() -> Path:
     """``dbt docs generate`` (needs the warehouse for the catalog) into a scratch target, then publish."""
     with tempfile.TemporaryDirectory(prefix="dbt_docs_") as tmp:
-        _run_dbt(["docs", "generate", "--target-path", tmp])
+        run_dbt(["docs", "generate", "--target-path", tmp])
         return publish_docs(tmp)
 
 

@@ -13,6 +13,10 @@ Retry policy (documented in the README):
   ``execution_timeout`` take over).
 - 401 and 403: no retry, SourceAuthError naming the connection to fix.
 - anything else >= 400: SourceError with the status and the start of the body.
+
+These four variables are read once, at the task boundary (``HttpSettings.from_env``, called by the shared task
+runner); the session built from them (``build_session``) carries them down, so nothing here reads the
+environment while a request runs.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -38,13 +43,35 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError, SourceUnavailableError
-from gridcarbon.settings import env_int, env_str
+from gridcarbon.settings import Environment
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
 USER_AGENT = "gridcarbon/0.1 (+https://github.com/gridcarbon/gridcarbon)"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """The retry policy and deadline of every source's HTTP session (see the module docstring), with the
+    documented defaults; ``from_env`` reads ``GRIDCARBON_HTTP_RETRIES``, ``GRIDCARBON_HTTP_BACKOFF``,
+    ``GRIDCARBON_HTTP_BACKOFF_MAX`` and ``GRIDCARBON_HTTP_DEADLINE`` once, at the task boundary."""
+
+    retries: int = 4  # retries of a 429/5xx answer
+    backoff: float = 1.0  # seconds: the backoff factor of urllib3's exponential backoff
+    backoff_max: float = 120.0  # seconds: cap of one backoff wait and of a Retry-After
+    deadline: float = 300.0  # seconds: everything one ``fetch`` may take, retries and waits included
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT  # connect, read (per socket read)
+
+    @classmethod
+    def from_env(cls, env: Environment) -> HttpSettings:
+        return cls(
+            retries=env.integer("GRIDCARBON_HTTP_RETRIES", cls.retries, minimum=0),
+            backoff=env.number("GRIDCARBON_HTTP_BACKOFF", cls.backoff, minimum=0),
+            backoff_max=env.number("GRIDCARBON_HTTP_BACKOFF_MAX", cls.backoff_max, minimum=0),
+            deadline=env.number("GRIDCARBON_HTTP_DEADLINE", cls.deadline, minimum=0.001),
+        )
 
 _SECRET_PARAMS = re.compile(r"((?:api_key|apikey|token|access_token|client_secret|subscription-key)=)[^&\s]+", re.I)
 _BEARER = re.compile(r"(\bBearer\s+)[^\s\"',;]+", re.I)
@@ -251,29 +278,43 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+class Session(requests.Session):
+    """A requests session that knows the overall deadline of each ``fetch`` made through it."""
+
+    def __init__(self, deadline: float = HttpSettings.deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+
 def build_session(
+    settings: HttpSettings | None = None,
     *,
     retries: int | None = None,
     backoff: float | None = None,
-    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    timeout: tuple[float, float] | None = None,
     backoff_max: float | None = None,
-) -> requests.Session:
-    """A session with timeouts and retries. ``backoff_max`` caps the exponential backoff and ``Retry-After``."""
-    cap = backoff_max if backoff_max is not None else float(env_str("GRIDCARBON_HTTP_BACKOFF_MAX", "120"))
+) -> Session:
+    """A session with the timeouts, retries and deadline of ``settings`` (default: the documented defaults);
+    the keyword arguments override single values. ``backoff_max`` caps the exponential backoff and
+    ``Retry-After``."""
+    overrides = {name: value for name, value in (("retries", retries), ("backoff", backoff), ("timeout", timeout),
+                                                 ("backoff_max", backoff_max)) if value is not None}
+    settings = replace(settings or HttpSettings(), **overrides)
     retry = _DeadlineRetry(
-        total=retries if retries is not None else env_int("GRIDCARBON_HTTP_RETRIES", 4),
+        total=settings.retries,
         connect=3,
         read=3,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET", "POST", "HEAD"}),
-        backoff_factor=backoff if backoff is not None else float(env_str("GRIDCARBON_HTTP_BACKOFF", "1.0")),
-        backoff_max=cap,
-        retry_after_max=cap,  # type: ignore[arg-type] - a float works; Retry-After: 150 waits at most the cap
+        backoff_factor=settings.backoff,
+        backoff_max=settings.backoff_max,
+        # a float works; Retry-After: 150 waits at most the cap
+        retry_after_max=settings.backoff_max,  # type: ignore[arg-type]
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    session = requests.Session()
-    adapter = _TimeoutAdapter(max_retries=retry, timeout=timeout)
+    session = Session(settings.deadline)
+    adapter = _TimeoutAdapter(max_retries=retry, timeout=settings.timeout)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
@@ -281,12 +322,13 @@ def build_session(
 
 
 @contextmanager
-def session_scope(session: requests.Session | None = None) -> Iterator[requests.Session]:
-    """The caller's session as is, or a new one from ``build_session`` that is closed afterwards."""
+def session_scope(session: requests.Session | None = None,
+                  settings: HttpSettings | None = None) -> Iterator[requests.Session]:
+    """The caller's session as is, or a new one from ``build_session(settings)`` that is closed afterwards."""
     if session is not None:
         yield session
         return
-    own = build_session()
+    own = build_session(settings)
     try:
         yield own
     finally:
@@ -307,10 +349,10 @@ def fetch(
 ) -> requests.Response:
     """Send one request; return the response if its status is in ``ok_statuses`` else raise a named error.
 
-    Everything (retries, waits, headers, body) ends within ``deadline`` seconds (default
-    ``GRIDCARBON_HTTP_DEADLINE``, 300)."""
+    Everything (retries, waits, headers, body) ends within ``deadline`` seconds (default: the session's, i.e.
+    ``HttpSettings.deadline`` as resolved from ``GRIDCARBON_HTTP_DEADLINE`` when the task started; 300)."""
     shown = redact(url)
-    seconds = deadline if deadline is not None else float(env_str("GRIDCARBON_HTTP_DEADLINE", "300"))
+    seconds = deadline if deadline is not None else float(getattr(session, "deadline", HttpSettings.deadline))
     guard = _Deadline(seconds)
     token = _DEADLINE.set(guard)
     watchdog = threading.Timer(seconds, guard.expire)

@@ -9,20 +9,27 @@ environment, so a test passes ``Settings(lookback=timedelta(0))`` instead of pat
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+N = TypeVar("N", int, float)
 
 
-def fixtures_dir() -> Path:
+DEFAULT_FIXTURES_DIR = REPO_ROOT.parent / "shared" / "fixtures"
+
+
+def fixtures_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where the recorded real API payloads live (read in place, never copied into the repository).
 
-    ``GRIDCARBON_FIXTURES_DIR`` overrides the default ``<repo>/../shared/fixtures``.
+    ``GRIDCARBON_FIXTURES_DIR`` in ``env`` (default: the process environment) overrides the default
+    ``<repo>/../shared/fixtures``.
     """
-    return Path(os.environ.get("GRIDCARBON_FIXTURES_DIR", REPO_ROOT.parent / "shared" / "fixtures")).resolve()
+    raw = (os.environ if env is None else env).get("GRIDCARBON_FIXTURES_DIR")
+    return Path(raw or DEFAULT_FIXTURES_DIR).resolve()
 
 
 def env_int(name: str, default: int) -> int:
@@ -60,12 +67,19 @@ class Environment:
         return default if raw in (None, "") else str(raw)
 
     def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        return self._number(name, default, int, "a whole number", minimum)
+
+    def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
+        """A decimal number (seconds, factors)."""
+        return self._number(name, default, float, "a number", minimum)
+
+    def _number(self, name: str, default: N, kind: Callable[[str], N], what: str, minimum: N | None) -> N:
         raw = self.text(name, "")
         try:
-            value = default if raw == "" else int(raw)
+            value = default if raw == "" else kind(raw)
         except ValueError:
-            raise ValueError(f"{name}={raw!r} is not a whole number") from None
-        if minimum is not None and value < minimum:
+            raise ValueError(f"{name}={raw!r} is not {what}") from None
+        if minimum is not None and not value >= minimum:  # also refuses nan
             raise ValueError(f"{name}={value} must be >= {minimum}")
         return value
 

@@ -25,14 +25,17 @@ def explicit_catchup(source: str) -> bool:
 def violations(dag: Any, source: str) -> list[str]:
     from airflow.sdk import CronDataIntervalTimetable
 
+    from gridcarbon.timetables import HistoryTimetable
+
     problems: list[str] = []
     if not dag.tags:
         problems.append("no tags")
     if not explicit_catchup(source):
         problems.append("catchup not set explicitly")
     timetable = dag.timetable
-    if "extract" in dag.tags and not isinstance(timetable, CronDataIntervalTimetable):
-        problems.append(f"interval DAG uses {type(timetable).__name__}, not CronDataIntervalTimetable")
+    if "extract" in dag.tags and not isinstance(timetable, (CronDataIntervalTimetable, HistoryTimetable)):
+        problems.append(f"interval DAG uses {type(timetable).__name__}, not CronDataIntervalTimetable "
+                        "(or HistoryTimetable, its cron intervals with whole weeks for history)")
     if type(timetable).__name__ == "CronTriggerTimetable":
         problems.append("plain cron schedule gives a zero-width data interval (CronTriggerTimetable)")
     for task in dag.tasks:

@@ -68,14 +68,24 @@ def test_one_dag_per_registry_entry_and_nothing_else(dagbag) -> None:
     assert set(dagbag.dag_ids) == set(EXPECTED) == {s.dag_id for s in SOURCES.values()}
 
 
+# DAGs whose history comes in whole weeks (gridcarbon.timetables.HistoryTimetable); the others are plain cron
+HISTORY_IN_WEEKS = {"smard_ingest", "tibber_ingest", "redispatch_ingest"}
+
+
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED))
 def test_generated_dag_is_the_dag_users_had(dagbag, dag_id: str) -> None:
     from airflow.sdk import CronDataIntervalTimetable
 
+    from gridcarbon.timetables import HistoryTimetable
+
     cron, catchup, max_active_runs, tags, tasks, doc = EXPECTED[dag_id]
     name = dag_id.removesuffix("_ingest")
     dag = dagbag.dags[dag_id]
-    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    if dag_id in HISTORY_IN_WEEKS:
+        assert isinstance(dag.timetable, HistoryTimetable)
+        assert (dag.timetable.history_period, dag.timetable.recent.days) == ("week", 7)
+    else:
+        assert isinstance(dag.timetable, CronDataIntervalTimetable)
     assert (dag.timetable.expression, str(dag.timetable.timezone)) == (cron, "UTC")
     assert (dag.catchup, dag.max_active_runs) == (catchup, max_active_runs)
     assert set(dag.tags) == (tags or {"extract", "us", name})
@@ -85,7 +95,8 @@ def test_generated_dag_is_the_dag_users_had(dagbag, dag_id: str) -> None:
 
 
 def test_plans_feed_their_tasks(dagbag) -> None:
-    """EIA's respondents go to each route's task; SMARD's series are mapped, one task each, labelled by series."""
+    """EIA's respondents go to each route's task; SMARD's series are mapped by region, one task each, labelled by
+    region (``DE (15 series)``): a run is 7 task instances, not 78."""
     eia = dagbag.dags["eia_ingest"]
     for task_id in ("load_fuel_type_data", "load_region_data", "load_interchange_data"):
         assert eia.get_task(task_id).upstream_task_ids == {"list_respondents"}
@@ -93,6 +104,12 @@ def test_plans_feed_their_tasks(dagbag) -> None:
     assert type(series).__name__ == "DecoratedMappedOperator"
     assert series.upstream_task_ids == {"list_series"}
     assert series.map_index_template == "{{ feed_item }}"
+    from gridcarbon.sources import smard
+
+    groups = smard.plan(None, None, smard.Settings())
+    assert [(g["region"], len(g["series"])) for g in groups] == [
+        ("DE", 15), ("50Hertz", 15), ("Amprion", 15), ("TenneT", 15), ("TransnetBW", 15), ("DE-LU", 2)]
+    assert smard.series_label(groups[0]) == "DE (15 series)"
 
 
 def test_pools_schemas_and_assets_come_from_the_registry() -> None:

@@ -31,7 +31,7 @@ def built_warehouse(warehouse_db: str, pg_server: tuple[str, str, str]) -> str:
     assert not reason, f"real dbt project not ready: {reason}"
     load_sample_rows(warehouse_db)
     env = transformer_env(pg_server, os.environ["GRIDCARBON_TEST_DATABASE"])
-    dbt_runner._run_dbt(["build", "--exclude-resource-type", "test", "unit_test"], env=env)
+    dbt_runner.run_dbt(["build", "--exclude-resource-type", "test", "unit_test"], env=env)
     return os.environ["GRIDCARBON_TEST_DATABASE"]
 
 

@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from gridcarbon.errors import SourceUnavailableError
-from gridcarbon.http import build_session, fetch
+from gridcarbon.http import HttpSettings, build_session, fetch
+from gridcarbon.settings import Environment
 from tests.integration.iso_helpers import inject_fault, replay_control
 
 pytestmark = pytest.mark.integration
@@ -40,13 +41,13 @@ def server(replay_server: Any) -> Any:
 
 
 @pytest.mark.parametrize("drip_from", ["body", "status"], ids=["body", "status"])
-def test_dripping_server_ends_at_the_deadline(server: Any, drip_from: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dripping_server_ends_at_the_deadline(server: Any, drip_from: str) -> None:
     """Without an overall deadline this test sits 20 s per byte (40 s for the body, minutes from the status
     line), then gets the answer and fails."""
-    monkeypatch.setenv("GRIDCARBON_HTTP_DEADLINE", "1")
+    settings = HttpSettings.from_env(Environment({"GRIDCARBON_HTTP_DEADLINE": "1"}))  # as a task resolves it
     inject_fault(server, source="eia", path_contains="respondent", status=200, times=1, body="{}",
                  drip_seconds=DRIP_EVERY, drip_from=drip_from)
-    session = build_session(timeout=(5.0, 60.0))
+    session = build_session(settings, timeout=(5.0, 60.0))
     with pytest.raises(SourceUnavailableError) as caught:
         fetch(session, server.source_url("eia", PATH), source="eia")
     message = str(caught.value)
@@ -59,12 +60,12 @@ def test_dripping_server_ends_at_the_deadline(server: Any, drip_from: str, monke
 
 def test_retry_after_is_capped_at_backoff_max(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The waits urllib3 asks for are recorded instead of slept (no clock in the assertion)."""
-    monkeypatch.setenv("GRIDCARBON_HTTP_BACKOFF_MAX", "2")
+    settings = HttpSettings.from_env(Environment({"GRIDCARBON_HTTP_BACKOFF_MAX": "2"}))  # as a task resolves it
     waits: list[float] = []
     monkeypatch.setattr(time, "sleep", waits.append)
     inject_fault(server, source="eia", path_contains="respondent", status=429, times=1, retry_after=150,
                  body="slow down")
-    response = fetch(build_session(), server.source_url("eia", PATH), source="eia")
+    response = fetch(build_session(settings), server.source_url("eia", PATH), source="eia")
     assert response.status_code == 200
     assert waits, "no wait at all before the retry"
     assert max(waits) <= 2, f"waited {waits} s, past GRIDCARBON_HTTP_BACKOFF_MAX=2"

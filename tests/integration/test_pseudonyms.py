@@ -98,8 +98,8 @@ def built_warehouse(warehouse_db: str, pg_server: tuple[str, str, str], dbt_out:
         load_sample_rows(warehouse_db)
         paths = ["--target-path", str(dbt_out / "target"), "--log-path", str(dbt_out / "logs")]
         dbt_env = transformer_env(pg_server, name)
-        dbt_runner._run_dbt(["build", "--exclude-resource-type", "test", "unit_test", *paths], env=dbt_env)
-        dbt_runner._run_dbt(["docs", "generate", *paths], env=dbt_env)
+        dbt_runner.run_dbt(["build", "--exclude-resource-type", "test", "unit_test", *paths], env=dbt_env)
+        dbt_runner.run_dbt(["docs", "generate", *paths], env=dbt_env)
         dbt_runner.publish_docs(dbt_out / "target")
     return name
 
@@ -131,7 +131,7 @@ def superuser(pg_server: tuple[str, str, str], dbname: str) -> Any:
 def household_id_by_dbt(pg_server: tuple[str, str, str], dbname: str, home_id: str, work: Path) -> str:
     """The household id the project's own macro computes in ``dbname`` (``dbt show``, as the transformer)."""
     literal = "'" + home_id.replace("'", "''") + "'"
-    proc = dbt_runner._run_dbt(
+    proc = dbt_runner.run_dbt(
         ["show", "--inline", f"select {{{{ household_id(\"{literal}\") }}}} as household_id", "--output", "json",
          "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
         env=transformer_env(pg_server, dbname))

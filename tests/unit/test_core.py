@@ -169,3 +169,49 @@ def test_json_body_names_the_url_on_malformed_json(replay_server) -> None:
     with pytest.raises(MalformedPayloadError) as err:
         json_body(response, source="html")
     assert "api_key=***" in str(err.value) and "SECRET" not in str(err.value)
+
+
+def test_http_settings_are_read_once_from_values_with_the_documented_defaults() -> None:
+    """The README's configuration table: retries 4, backoff 1.0 s, backoff cap 120 s, fetch deadline 300 s,
+    under the same variable names; a malformed value fails when the task starts, naming the variable."""
+    from gridcarbon.http import HttpSettings
+    from gridcarbon.settings import Environment
+
+    assert HttpSettings.from_env(Environment({})) == HttpSettings(retries=4, backoff=1.0, backoff_max=120.0,
+                                                                   deadline=300.0)
+    assert HttpSettings.from_env(Environment({
+        "GRIDCARBON_HTTP_RETRIES": "2", "GRIDCARBON_HTTP_BACKOFF": "0.5", "GRIDCARBON_HTTP_BACKOFF_MAX": "7",
+        "GRIDCARBON_HTTP_DEADLINE": "9.5"})) == HttpSettings(retries=2, backoff=0.5, backoff_max=7.0, deadline=9.5)
+    with pytest.raises(ValueError, match="GRIDCARBON_HTTP_DEADLINE='soon' is not a number"):
+        HttpSettings.from_env(Environment({"GRIDCARBON_HTTP_DEADLINE": "soon"}))
+    with pytest.raises(ValueError, match="GRIDCARBON_HTTP_RETRIES=-1 must be >= 0"):
+        HttpSettings.from_env(Environment({"GRIDCARBON_HTTP_RETRIES": "-1"}))
+
+
+def test_a_session_carries_its_settings_down_to_every_fetch() -> None:
+    """``build_session(settings)`` configures urllib3's Retry and the session's per-fetch deadline from values;
+    keyword arguments override single values."""
+    from gridcarbon.http import HttpSettings
+
+    session = build_session(HttpSettings(retries=2, backoff=0.5, backoff_max=7.0, deadline=9.0), retries=3)
+    retry = session.get_adapter("https://example.org").max_retries
+    assert (retry.total, retry.backoff_factor, retry.backoff_max) == (3, 0.5, 7.0)
+    assert session.deadline == 9.0
+    assert build_session().deadline == 300.0 and build_session().get_adapter("http://x").max_retries.total == 4
+
+
+def test_fetch_ends_at_the_deadline_of_its_session() -> None:
+    """No variable read while the request runs: the deadline is the session's (``HttpSettings.deadline``)."""
+    import time
+
+    import requests
+
+    class StalledSession:
+        deadline = 0.05
+
+        def request(self, method: str, url: str, **kwargs: object) -> object:
+            time.sleep(0.3)
+            raise requests.ConnectionError("connection closed by the deadline watchdog")
+
+    with pytest.raises(SourceUnavailableError, match=r"overall deadline of 0\.05 s \(GRIDCARBON_HTTP_DEADLINE\)"):
+        fetch(StalledSession(), "https://stalled.example/data", source="stalled")  # type: ignore[arg-type]

@@ -148,6 +148,21 @@ def test_power_plant_list() -> None:
     assert wilmersdorf == [("BNA0083", "operating"), ("BNA0083#2", "shutdown")]
 
 
+def test_fetch_power_plants_with_plain_values_on_the_recorded_list() -> None:
+    """The second feed (``load_power_plants``) with settings as values: the recorded OPSD file replaces the whole
+    table (no window), named by its location for load errors; no request when the list is a file."""
+    path = str(fixture_path("netztransparenz/conventional_power_plants_DE.csv"))
+    session = FakeSession({})
+    answer = nt.fetch_power_plants(session, endpoint("netztransparenz", nt.DEFAULT_BASE_URL),
+                                   Window(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)),
+                                   nt.Settings(power_plants=path))
+    assert isinstance(answer, Fetched) and answer.window is None and answer.url == path
+    assert len(answer.records) == 909 and session.requests == []
+    [hlb6] = [p for p in answer.records if p.plant_key == "BNA0433"]
+    assert (hlb6.name, hlb6.block, hlb6.energy_source, hlb6.capacity_net_mw) == (
+        "Heizkraftwerk Heilbronn", "HLB 6", "Hard coal", Decimal("125.0"))
+
+
 def test_power_plant_location_is_configurable(tmp_path) -> None:
     """GRIDCARBON_POWER_PLANTS_CSV points at another file (read once into the settings); a missing file says which
     variable to set."""

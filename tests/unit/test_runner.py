@@ -131,6 +131,31 @@ def test_the_dag_layer_skips_what_is_not_served_and_fails_a_rejected_credential(
         "window": str(WINDOW), "rows": 0, "note": "no whole hour in the window"}
 
 
+def _session_facts(session: Any, endpoint: Endpoint, window: Window, settings: DemoSettings) -> Any:
+    retry = session.get_adapter(endpoint.base_url).max_retries
+    return Fetched([], window, note={"deadline": session.deadline, "retries": retry.total,
+                                     "backoff": retry.backoff_factor, "answer": settings.answer})
+
+
+def test_the_task_boundary_reads_the_http_settings_once_and_hands_them_down_in_the_session(monkeypatch) -> None:
+    """Without a session, the runner builds one from ``GRIDCARBON_HTTP_*`` as read when the task starts (one
+    snapshot with the source's settings); fetch only sees the session's values."""
+    facts = Source(name="facts", dag_id="facts_ingest", default_base_url="https://facts.example", tables=(TABLE,),
+                   settings=DemoSettings.from_env, feeds=(Feed("extract_load", (TABLE,), _session_facts, _load),),
+                   schedule="0 * * * *", history=History.CURRENT_ONLY, pool_slots=1, pool_description="facts",
+                   tags=("de",), doc="facts")
+    monkeypatch.setenv("GRIDCARBON_HTTP_DEADLINE", "7")
+    monkeypatch.setenv("GRIDCARBON_HTTP_RETRIES", "1")
+    monkeypatch.setenv("GRIDCARBON_HTTP_BACKOFF", "0.25")
+    monkeypatch.setenv("DEMO_ANSWER", "from-env")
+    loaded = runner.extract_load(facts, WINDOW, conn=FakeConnection(), endpoint=Endpoint("facts", "https://facts.example"))
+    assert isinstance(loaded, runner.Loaded)
+    assert loaded.note == {"deadline": 7.0, "retries": 1, "backoff": 0.25, "answer": "from-env"}
+    monkeypatch.setenv("GRIDCARBON_HTTP_DEADLINE", "never")
+    with pytest.raises(ValueError, match="GRIDCARBON_HTTP_DEADLINE='never'"):  # a typo fails before any request
+        runner.extract_load(facts, WINDOW, conn=FakeConnection(), endpoint=Endpoint("facts", "https://facts.example"))
+
+
 def test_transaction_commits_once_rolls_back_on_error_and_restores_autocommit() -> None:
     conn = FakeConnection()
     conn.autocommit = True

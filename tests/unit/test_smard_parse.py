@@ -13,11 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gridcarbon.connections import Endpoint
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.settings import Environment
 from gridcarbon.sources import smard
 from tests.conftest import fixture_path
+from tests.unit.fake_http import FakeSession
 
 URL = "https://www.smard.de/app/chart_data/4067/DE/4067_DE_quarterhour_1750024800000.json"
 WIND_OLD = "smard/4067_DE_quarterhour_1750024800000__created20250617T1523Z.json"
@@ -238,6 +240,19 @@ def test_series_are_configuration() -> None:
         "4067_DE_hour", "4067_TenneT_hour", "4068_DE_hour", "4068_TenneT_hour", "4169_DE-LU_hour",
         "4169_DE-LU_quarterhour"]
     assert settings.lookback == timedelta(hours=6) and settings.expected_absent == frozenset({(4067, "DE")})
+
+
+def test_plan_lists_the_configured_series_as_values_without_a_request() -> None:
+    """The plan task (``list_series``) with plain values: one item per configured series, a plain dict the mapped
+    task turns back into its ``SeriesSpec`` and the UI shows by label; SMARD is not asked (no request)."""
+    settings = smard.Settings.from_env(Environment({"SMARD_SERIES": "4067,4169@DE-LU", "SMARD_REGIONS": "DE"}))
+    session = FakeSession({})
+    items = smard.plan(session, Endpoint("smard", "https://mirror.example/app"), settings)
+    assert [smard.series_label(item) for item in items] == [
+        "4067_DE_quarterhour", "4169_DE-LU_hour", "4169_DE-LU_quarterhour"]
+    assert smard.SeriesSpec.from_dict(items[0]) == smard.SeriesSpec(4067, "DE", "quarterhour")
+    assert json.loads(json.dumps(items)) == items  # an XCom: JSON only
+    assert session.requests == []
 
 
 @pytest.mark.parametrize(("name", "value", "fragment"), [

@@ -55,35 +55,6 @@
     array[{%- for v in values %}'{{ v }}'{{ ", " if not loop.last }}{%- endfor %}]::text[]
 {%- endmacro %}
 
-{#
-    Incremental predicate: rows of the last `incremental_lookback_days` before the current maximum of
-    `column` in the existing table are re-evaluated (late, pending and revised data).
-#}
-{% macro attribution_lookback_predicate(column) -%}
-    {{ column }} >= (
-        select coalesce(max({{ column }}), timestamptz '1900-01-01 00:00:00+00')
-            - interval '{{ var("incremental_lookback_days", 7) }} days'
-        from {{ this }}
-    )
-{%- endmacro %}
-
-{#
-    Incremental predicate: rows of `relation_alias` (the model's input) whose key has no row in {{ this }} yet.
-    A backfill loads intervals older than the look-back window after newer ones were processed (the UI's
-    backfill dialog, `airflow backfill create`, a manual run with a window conf): without this they never
-    reached the incremental marts. Revisions of intervals already processed still follow the look-back.
-#}
-{% macro missing_from_this(relation_alias, key_columns) -%}
-    not exists (
-        select 1
-        from {{ this }} as processed
-        where
-            {%- for column in key_columns %}
-            processed.{{ column }} = {{ relation_alias }}.{{ column }}{{ " and" if not loop.last }}
-            {%- endfor %}
-    )
-{%- endmacro %}
-
 {# var('german_control_areas') as a SQL list: ('50Hertz', 'Amprion', 'TenneT', 'TransnetBW') #}
 {% macro german_control_areas_sql() -%}
     ('{{ var("german_control_areas", ["50Hertz", "Amprion", "TenneT", "TransnetBW"]) | join("', '") }}')
@@ -92,30 +63,12 @@
 {#
     Pre-hook for the attribution models that join several aggregated CTEs: Postgres cannot estimate the row
     counts of aggregated CTEs and picks nested loops (one month of SMARD data: > 8 min instead of 8 s).
-    `set local` only lasts for the model's transaction.
+    `set local` only lasts for the model's transaction. JIT off too: disabling nested loops adds Postgres'
+    disable_cost (1e10) to every plan, which always crossed jit_above_cost, so each model spent 3-8 s compiling
+    and optimising its query (int_grid_intensity on three days of data: 8.3 s of 8.8 s) whatever the data size,
+    which dominated an incremental run.
 #}
 {% macro attribution_planner_settings() -%}
-    set local enable_nestloop = off
-{%- endmacro %}
-
-{#
-    Post-hook of the incremental household facts: delete rows of {{ this }} whose key is no longer in
-    `upstream` (rows at a resolution the household switched away from, raw rows deleted by hand). An
-    incremental merge only replaces keys it sees again, so without this the superseded rows stayed and the
-    monthly mart counted an hour twice (hourly and its four quarter-hours).
-#}
-{% macro delete_rows_gone_upstream(upstream, key_columns) -%}
-    {%- if is_incremental() %}
-        delete from {{ this }} as published
-        where not exists (
-            select 1
-            from {{ upstream }} as current_rows
-            where
-                {%- for column in key_columns %}
-                current_rows.{{ column }} = published.{{ column }}{{ " and" if not loop.last }}
-                {%- endfor %}
-        )
-    {%- else %}
-        select 1
-    {%- endif %}
+    set local enable_nestloop = off;
+    set local jit = off
 {%- endmacro %}

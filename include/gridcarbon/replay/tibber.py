@@ -4,7 +4,8 @@
   UNAUTHENTICATED answer (HTTP 200, ``errors[].extensions.code = "UNAUTHENTICATED"``, ``data: null``; the shape
   of ``tibber/tibber_gql_error_UNAUTHENTICATED.json``).
 - ``viewer { homes { ... } }``: two demo homes in Europe/Berlin, EUR, with today's (and after 13:00 local,
-  tomorrow's) hourly prices.
+  tomorrow's) hourly prices; ``TIBBER_REPLAY_HOMES=N`` (read per request, default 2) serves N homes: the two demo
+  homes and generated ones (every third with an EV), e.g. 20 for the backfill benchmark.
 - ``viewer { home(id) { consumption(resolution, first/after | last/before) } }``: generated nodes with the
   local offset in ``from``/``to`` (23/25 nodes on DST days), paged like the real API (cursor = base64 of the
   node's ``from``; ``after``/``before`` exclusive; a ``YYYY-MM-DD`` cursor means local midnight). Nodes exist
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,6 +54,23 @@ DEMO_HOME_EV = DemoHome("4f6b0c1e-2a7d-4e59-9c3b-8d1a5e7f0a02", "Demo Haus mit E
                         "Karlsruhe", has_ev=True, scale=1.1)
 DEMO_HOMES = (DEMO_HOME_FLAT, DEMO_HOME_EV)
 _BY_ID = {h.home_id: h for h in DEMO_HOMES}
+HOMES_ENV = "TIBBER_REPLAY_HOMES"
+
+
+def generated_home(number: int) -> DemoHome:
+    """Home ``number`` (3, 4, ...) beyond the two demo homes: a stable id, every third with an EV."""
+    return DemoHome(f"4f6b0c1e-2a7d-4e59-9c3b-{number:012x}", f"Replay home {number}", f"Teststraße {number}",
+                    "10115", "Berlin", has_ev=number % 3 == 0, scale=0.7 + 0.6 * unit_noise("tibber-home", number))
+
+
+def served_homes() -> tuple[DemoHome, ...]:
+    """The homes the replay serves: ``TIBBER_REPLAY_HOMES`` (default 2) of them."""
+    count = max(1, int(os.environ.get(HOMES_ENV, "2")))
+    return DEMO_HOMES[:count] + tuple(generated_home(n) for n in range(3, count + 1))
+
+
+def _home(home_id: str) -> DemoHome | None:
+    return _BY_ID.get(home_id) or next((h for h in served_homes() if h.home_id == home_id), None)
 
 
 # --------------------------------------------------------------------------------------------- generator
@@ -310,7 +329,7 @@ def handle(request: ReplayRequest) -> ReplayResponse:
         if not home_match:
             return _gql_error("replay: consumption is answered for viewer.home(id: ...) only")
         home_id = _arguments(home_match.group(1), variables).get("id")
-        home = _BY_ID.get(str(home_id))
+        home = _home(str(home_id))
         if home is None:
             return json_response({"errors": [{"message": f"Could not find home with id {home_id}",
                                               "path": ["viewer", "home"], "extensions": {"code": "NOT_FOUND"}}],
@@ -328,6 +347,6 @@ def handle(request: ReplayRequest) -> ReplayResponse:
         return json_response({"data": {"viewer": {"home": {"id": home.home_id, "consumption": connection}}}},
                              synthetic=True)
     if re.search(r"\bhomes\b", query):
-        return json_response({"data": {"viewer": {"homes": [home_object(h) for h in DEMO_HOMES]}}},
+        return json_response({"data": {"viewer": {"homes": [home_object(h) for h in served_homes()]}}},
                              synthetic=True)
     return _gql_error("replay: query not supported (homes, home(id).consumption)")

@@ -31,15 +31,13 @@ from zoneinfo import ZoneInfo
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
-from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import (
     GenerationAnswer,
     GenerationRecord,
     IsoSettings,
-    generation,
+    fetch_served_file,
     generation_loader,
     local_sequence_to_utc,
-    serve,
 )
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, unique_generation
 
@@ -98,15 +96,8 @@ def parse_baltwg(text: str, *, url: str | None = None, start: datetime | None = 
 
 def fetch(session: Any, endpoint: Any, window: Window, settings: IsoSettings) -> GenerationAnswer:
     """The part of ``window`` baltwg.txt still holds (the last 7 days), or ``NotServed``."""
-    from gridcarbon.http import fetch as http_fetch
-
-    served = serve(SOURCE, window, settings, served_for=SERVED_FOR, what="the last 7 days only")
-    if isinstance(served, NotServed):
-        return served
-    url = endpoint.url(PATH)
-    resp = http_fetch(session, url, source=SOURCE, start=served.start, end=served.end)
-    return generation(SOURCE, parse_baltwg(resp.text, url=url, start=served.start, end=served.end), served,
-                      settings, url=url)
+    return fetch_served_file(SOURCE, session, endpoint.url(PATH), window, settings, served_for=SERVED_FOR,
+                             what="the last 7 days only", parse=parse_baltwg)
 
 
 load = generation_loader(SOURCE)

@@ -11,6 +11,8 @@ A source is a module in this package with
   - ``NotServed``: the API cannot serve this window any more (current-data-only APIs); the run writes nothing
     and the DAG layer ends it as *skipped* with the reason,
   - ``NothingToLoad``: the window holds no whole interval of the source (the run succeeds and writes nothing);
+  - ``Several``: one of the above per part of a task's work (e.g. SMARD: every series of one region, fetched
+    concurrently); each ``Fetched`` part is loaded in a transaction of its own;
 - ``load(conn, records, window, meta)``: replaces ``window`` by the records in the caller's transaction (it
   never commits) and returns one ``LoadResult`` per replacement.
 
@@ -66,7 +68,17 @@ class Fetched(Generic[R]):
     note: Mapping[str, Any] = field(default_factory=dict)
 
 
-Outcome = Fetched[Any] | NotServed | NothingToLoad
+@dataclass(frozen=True)
+class Several:
+    """A task's work in parts (e.g. the series of one region): each ``Fetched`` part is replaced in its own
+    transaction, in order, so a part's window is replaced whole or not at all; ``NothingToLoad`` parts are skipped.
+    ``note`` adds facts to the task's summary."""
+
+    parts: tuple[Fetched[Any] | NothingToLoad, ...]
+    note: Mapping[str, Any] = field(default_factory=dict)
+
+
+Outcome = Fetched[Any] | NotServed | NothingToLoad | Several
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,8 @@ class Source:
     doc: str  # the DAG's doc_md
     max_active_runs: int = 1
     plan: Plan | None = None
+    # "week"/"day": history (intervals before the cut-off) in whole weeks/days (gridcarbon.timetables); None: cron
+    history_period: str | None = None
 
     @property
     def connection_id(self) -> str:

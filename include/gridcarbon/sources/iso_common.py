@@ -240,6 +240,30 @@ def generation(
     return Fetched(kept, window, url=redact(url) if url else None)
 
 
+def fetch_served_file(
+    source: str,
+    session: Any,
+    url: str,
+    window: Window,
+    settings: IsoSettings,
+    *,
+    served_for: timedelta,
+    what: str,
+    parse: Callable[..., list[GenerationRecord]],
+) -> GenerationAnswer:
+    """The ``fetch`` of an ISO that publishes one rolling text file of recent intervals (BPA's ``baltwg.txt``,
+    SPP's gen-mix CSV): the part of ``window`` the file still holds (the last ``served_for``; ``what`` says it
+    in the skip reason), or ``NotServed``; the file at ``url`` parsed by ``parse(text, url=, start=, end=)`` and
+    kept inside that part (``generation``)."""
+    from gridcarbon.http import fetch as http_fetch
+
+    served = serve(source, window, settings, served_for=served_for, what=what)
+    if isinstance(served, NotServed):
+        return served
+    text = http_fetch(session, url, source=source, start=served.start, end=served.end).text
+    return generation(source, parse(text, url=url, start=served.start, end=served.end), served, settings, url=url)
+
+
 def generation_loader(iso: str) -> Callable[[Any, Sequence[GenerationRecord], Window, LoadMeta], list[LoadResult]]:
     """``load(conn, records, window, meta)`` of one ISO: replace its rows of ``window`` (``load_generation``)."""
 

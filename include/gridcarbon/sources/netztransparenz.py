@@ -59,7 +59,7 @@ from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceErro
 from gridcarbon.http import fetch as http_fetch
 from gridcarbon.http import json_body, register_secret
 from gridcarbon.intervals import Window
-from gridcarbon.settings import Environment, fixtures_dir
+from gridcarbon.settings import DEFAULT_FIXTURES_DIR, Environment, fixtures_dir
 from gridcarbon.sources.contract import Fetched
 from gridcarbon.sources.validation import finite_number
 from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, Record, replace_window, sql
@@ -356,12 +356,13 @@ class Settings:
     in the fixtures folder)."""
 
     lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
-    power_plants: str = field(default_factory=lambda: str(fixtures_dir() / POWER_PLANTS_FIXTURE))
+    power_plants: str = str(DEFAULT_FIXTURES_DIR.resolve() / POWER_PLANTS_FIXTURE)
 
     @classmethod
     def from_env(cls, env: Environment) -> Settings:
+        default = str(fixtures_dir(env.values) / POWER_PLANTS_FIXTURE)  # GRIDCARBON_FIXTURES_DIR moves it
         return cls(lookback=env.hours("REDISPATCH_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS),
-                   power_plants=env.text("GRIDCARBON_POWER_PLANTS_CSV", str(fixtures_dir() / POWER_PLANTS_FIXTURE)))
+                   power_plants=env.text("GRIDCARBON_POWER_PLANTS_CSV", default))
 
 
 def fetch(session: requests.Session, endpoint: Endpoint, window: Window,

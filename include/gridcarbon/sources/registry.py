@@ -1,7 +1,8 @@
 """The registry: every source the project loads, one entry each (in the spirit of electricityMaps' zone config
 and gridstatus' ISO list). An entry says where the code is (the module's ``Settings``, ``fetch``, ``load``) and what
 Airflow needs: connection id and pool (both the source's name), default base URL, raw tables, schedule (cron,
-UTC), history policy, DAG id, tags and documentation.
+UTC), history policy (and whether history comes in whole weeks: ``history_period``, ``gridcarbon.timetables``),
+DAG id, tags and documentation.
 
 Everything else is derived from it: the ingest DAGs (``dags/source_ingest.py``), the pools
 (``gridcarbon.pools``), the raw schemas and tables the bootstrap creates (``gridcarbon.sources.all_raw_tables``)
@@ -35,10 +36,10 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
         name=smard.SOURCE, dag_id="smard_ingest", default_base_url=smard.DEFAULT_BASE_URL, tables=smard.TABLES,
         settings=smard.Settings.from_env,
         plan=Plan("list_series", smard.plan, mapped=True, label=smard.series_label),
-        feeds=(Feed("load_series", (smard.CHART_VALUES, smard.SERIES_STATUS), smard.fetch, smard.load),),
+        feeds=(Feed("load_series", (smard.CHART_VALUES, smard.SERIES_STATUS), smard.fetch_region, smard.load),),
         schedule="30 * * * *", history=History.CATCHUP, pool_slots=4,
         pool_description="SMARD (Bundesnetzagentur) chart_data API", tags=("de",), doc=smard.DAG_DOC,
-        max_active_runs=4,
+        max_active_runs=4, history_period="week",
     ),
     Source(
         name=tibber.SOURCE, dag_id="tibber_ingest", default_base_url=tibber.DEFAULT_BASE_URL, tables=tibber.TABLES,
@@ -46,7 +47,7 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
         feeds=(Feed("extract_load_tibber", (tibber.HOMES, tibber.CONSUMPTION, tibber.PRICES), tibber.fetch,
                     tibber.load),),
         schedule="5 * * * *", history=History.CATCHUP, pool_slots=2, pool_description="Tibber GraphQL API",
-        tags=("de",), doc=tibber.DAG_DOC, max_active_runs=2,
+        tags=("de",), doc=tibber.DAG_DOC, max_active_runs=2, history_period="week",
     ),
     Source(
         name=netztransparenz.SOURCE, dag_id="redispatch_ingest", default_base_url=netztransparenz.DEFAULT_BASE_URL,
@@ -59,6 +60,7 @@ SOURCES: dict[str, Source] = {source.name: source for source in (
         ),
         schedule="0 6 * * *", history=History.CATCHUP, pool_slots=1,
         pool_description="netztransparenz.de data service (OAuth2)", tags=("de",), doc=netztransparenz.DAG_DOC,
+        history_period="week",
     ),
     Source(
         name=eia.SOURCE, dag_id="eia_ingest", default_base_url=eia.DEFAULT_BASE_URL, tables=tuple(eia.TABLES),

@@ -1,10 +1,12 @@
 """The one task body of every source (the DAGs of ``dags/source_ingest.py`` call ``run_task``/``run_plan``).
 
-At the task boundary it resolves, once: the window (data interval or a manual run's conf), the source's settings
-(``Settings.from_env`` on one snapshot of the environment), the endpoint (Airflow connection ``<source>``, else the
-public default URL), an HTTP session, the warehouse connection and the load metadata (DAG id, run id, window,
-URL). Then ``fetch`` -> ``load`` inside ``transaction(conn)``: everything one task replaces commits together or
-not at all.
+At the task boundary it resolves, once: the window (data interval or a manual run's conf), the settings from one
+snapshot of the environment (the source's ``Settings.from_env`` and the HTTP retry policy and deadline,
+``gridcarbon.http.HttpSettings.from_env``), the endpoint (Airflow connection ``<source>``, else the public default
+URL), an HTTP session built from those HTTP settings, the warehouse connection and the load metadata (DAG id, run
+id, window, URL). Below this module nothing reads the environment: fetch, parse and load take values. Then
+``fetch`` -> ``load`` inside ``transaction(conn)``: everything one task replaces commits together or not at all;
+a feed that answers ``Several`` parts (SMARD: the series of one region) gets one transaction per part.
 
 The Airflow outcomes are decided here and only here: ``NotServed`` ends the task *skipped* with the reason
 (``AirflowSkipException``); a rejected credential (``SourceAuthError``) fails it without retries
@@ -18,11 +20,14 @@ import logging
 from collections.abc import Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridcarbon.intervals import Window
-from gridcarbon.sources.contract import Fetched, NothingToLoad, NotServed, Source
+from gridcarbon.sources.contract import Fetched, NothingToLoad, NotServed, Several, Source
 from gridcarbon.warehouse import LoadMeta, LoadResult
+
+if TYPE_CHECKING:
+    from gridcarbon.http import HttpSettings
 
 log = logging.getLogger(__name__)
 
@@ -75,36 +80,63 @@ def extract_load(
     task_id: str | None = None,
     inputs: Sequence[Any] = (),
     settings: Any = None,
+    http_settings: HttpSettings | None = None,
     endpoint: Any = None,
     session: Any = None,
     conn: Any = None,
     dag_id: str | None = None,
     run_id: str | None = None,
 ) -> Loaded | NotServed | NothingToLoad:
-    """Fetch ``window`` of one feed of ``source`` and replace it in the warehouse in one transaction.
+    """Fetch ``window`` of one feed of ``source`` and replace it in the warehouse in one transaction (one per
+    part when the feed answers ``Several``).
 
-    Whatever is not given is resolved here, the way a task does: settings from the environment, the endpoint
-    from the connection, a new session, a new warehouse connection (closed afterwards)."""
+    Whatever is not given is resolved here, the way a task does: the source's and the HTTP settings from one
+    snapshot of the environment, the endpoint from the connection, a new session (from the HTTP settings), a new
+    warehouse connection (closed afterwards)."""
     from gridcarbon.connections import resolve_endpoint
     from gridcarbon.http import session_scope
-    from gridcarbon.settings import Environment
     from gridcarbon.warehouse import transaction
 
     feed = source.feed(task_id)
-    settings = source.settings(Environment.current()) if settings is None else settings
+    settings, http_settings = _settings(source, settings, http_settings)
     endpoint = endpoint or resolve_endpoint(source.connection_id, source.default_base_url)
-    with session_scope(session) as http:
+    with session_scope(session, http_settings) as http:
         outcome = feed.fetch(http, endpoint, window, settings, *inputs)
-    if not isinstance(outcome, Fetched):
-        log.info("%s %s: %s", source.name, type(outcome).__name__, outcome.reason)
-        return outcome
-    meta = LoadMeta(dag_id=dag_id, run_id=run_id, window=outcome.window, url=outcome.url)
-    with _connection(conn) as db, transaction(db, source=source.name, url=outcome.url, window=outcome.window):
-        results = tuple(feed.load(db, outcome.records, outcome.window, meta))
-    loaded = Loaded(outcome.window, results, outcome.note)
-    log.info("%s %s: %d rows replaced %d in %s", source.name, feed.task_id, loaded.rows, loaded.replaced,
-             outcome.window or "the whole table")
+    parts = outcome.parts if isinstance(outcome, Several) else (outcome,)
+    fetched = [part for part in parts if isinstance(part, Fetched)]
+    if not fetched:
+        if isinstance(outcome, Several):
+            outcome = NothingToLoad("; ".join(p.reason for p in parts if isinstance(p, NothingToLoad))
+                                    or "no part to load")
+        log.info("%s %s: %s", source.name, type(outcome).__name__, getattr(outcome, "reason", ""))
+        return outcome  # type: ignore[return-value]
+    results: list[LoadResult] = []
+    with _connection(conn) as db:
+        for part in fetched:  # one transaction per part: each part's window replaced whole or not at all
+            meta = LoadMeta(dag_id=dag_id, run_id=run_id, window=part.window, url=part.url)
+            with transaction(db, source=source.name, url=part.url, window=part.window):
+                results.extend(feed.load(db, part.records, part.window, meta))
+    windows = [part.window for part in fetched if part.window is not None]
+    span = Window(min(w.start for w in windows), max(w.end for w in windows)) if windows else None
+    note = outcome.note if isinstance(outcome, Several) else fetched[0].note
+    loaded = Loaded(span, tuple(results), note)
+    log.info("%s %s: %d rows replaced %d in %s (%d transaction%s)", source.name, feed.task_id, loaded.rows,
+             loaded.replaced, span or "the whole table", len(fetched), "" if len(fetched) == 1 else "s")
     return loaded
+
+
+def _settings(source: Source, settings: Any = None,
+              http_settings: HttpSettings | None = None) -> tuple[Any, HttpSettings]:
+    """The source's settings and the HTTP settings: those given, the others read from one snapshot of the
+    environment (a malformed value fails here, before any request)."""
+    from gridcarbon.http import HttpSettings
+    from gridcarbon.settings import Environment
+
+    if settings is not None and http_settings is not None:
+        return settings, http_settings
+    env = Environment.current()
+    return (source.settings(env) if settings is None else settings,
+            HttpSettings.from_env(env) if http_settings is None else http_settings)
 
 
 def _ids(source: Source, context: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -143,14 +175,13 @@ def run_plan(source: Source) -> list[Any]:
     from gridcarbon.connections import resolve_endpoint
     from gridcarbon.errors import SourceAuthError
     from gridcarbon.http import session_scope
-    from gridcarbon.settings import Environment
 
     if source.plan is None:
         raise ValueError(f"source {source.name} has no plan")
-    settings = source.settings(Environment.current())
+    settings, http_settings = _settings(source)
     endpoint = resolve_endpoint(source.connection_id, source.default_base_url)
     try:
-        with session_scope() as http:
+        with session_scope(None, http_settings) as http:
             return source.plan.run(http, endpoint, settings)
     except SourceAuthError as exc:
         raise AirflowFailException(str(exc)) from exc

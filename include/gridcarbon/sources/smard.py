@@ -34,6 +34,11 @@ starts):
   nuclear in 50Hertz (no nuclear plant since 1990).
 - ``SMARD_LOOKBACK_HOURS``: default 48; every run re-reads ``[window.start - lookback, window.end)`` so that
   SMARD's revisions and late publications (trailing ``null``) are picked up.
+- ``SMARD_CONCURRENCY``: default 4; how many series one task (one region) requests at a time.
+
+A run has one task per region (``plan``: the series grouped by region, DE-LU's price being a region of its own):
+the task fetches its region's series concurrently (each weekly block once) and replaces each series' window in a
+transaction of its own (``fetch_region`` answers ``Several`` parts, one per series).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from zoneinfo import ZoneInfo
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window
 from gridcarbon.settings import Environment
-from gridcarbon.sources.contract import Fetched, NothingToLoad
+from gridcarbon.sources.contract import Fetched, NothingToLoad, Several
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, show
 from gridcarbon.warehouse import Completeness, LoadMeta, LoadResult, Record, replace_window, sql
 
@@ -90,6 +95,7 @@ DEFAULT_REGIONS = ("DE", "50Hertz", "Amprion", "TenneT", "TransnetBW")
 DEFAULT_SERIES = (*(str(f) for f in (*GENERATION_FILTERS, *CONSUMPTION_FILTERS)), "4169@DE-LU")
 DEFAULT_RESOLUTION = "quarterhour"
 DEFAULT_LOOKBACK_HOURS = 48
+DEFAULT_CONCURRENCY = 4
 
 # The day-ahead market moved to 15-minute products with delivery day 2025-10-01 (DOMAIN.md sections 3.2, 4.8):
 # SMARD has quarter-hour prices from then on, hourly ones before.
@@ -211,8 +217,11 @@ class Settings:
     expected_absent: frozenset[tuple[int, str]] = field(
         default_factory=lambda: frozenset(_filter_region(item, "") for item in DEFAULT_EXPECTED_ABSENT))
     lookback: timedelta = timedelta(hours=DEFAULT_LOOKBACK_HOURS)
+    concurrency: int = DEFAULT_CONCURRENCY
 
     def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"SMARD_CONCURRENCY must be 1 or more, got {self.concurrency}")
         if self.resolution not in RESOLUTIONS:
             raise ValueError(f"SMARD_RESOLUTION={self.resolution!r}: allowed are {sorted(RESOLUTIONS)}")
         self.series_specs()  # a typo fails the first task, naming the variable
@@ -229,7 +238,8 @@ class Settings:
                    regions=env.items("SMARD_REGIONS", DEFAULT_REGIONS),
                    resolution=env.text("SMARD_RESOLUTION", DEFAULT_RESOLUTION),
                    expected_absent=frozenset(absent),
-                   lookback=env.hours("SMARD_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS))
+                   lookback=env.hours("SMARD_LOOKBACK_HOURS", DEFAULT_LOOKBACK_HOURS),
+                   concurrency=env.integer("SMARD_CONCURRENCY", DEFAULT_CONCURRENCY, minimum=1))
 
     def series_specs(self) -> list[SeriesSpec]:
         """The series to load: a bare filter id for every region, ``id@REGION`` for that region only, at
@@ -251,12 +261,18 @@ class Settings:
 
 
 def plan(session: Any, endpoint: Any, settings: Settings) -> list[dict[str, Any]]:
-    """The plan of a run: one mapped task per configured series (``SeriesSpec.as_dict``; no request)."""
-    return [spec.as_dict() for spec in settings.series_specs()]
+    """The plan of a run: one mapped task per region, each with its series (``{"region": ..., "series":
+    [SeriesSpec.as_dict(), ...]}``), in the order of ``series_specs``; no request."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for spec in settings.series_specs():
+        groups.setdefault(spec.region, []).append(spec.as_dict())
+    return [{"region": region, "series": series} for region, series in groups.items()]
 
 
 def series_label(item: Mapping[str, Any]) -> str:
-    """A mapped task's label in the UI (``4067_DE_quarterhour``)."""
+    """A mapped task's label in the UI: the region and its number of series (``DE (15 series)``)."""
+    if "series" in item:
+        return f"{item['region']} ({len(item['series'])} series)"
     return SeriesSpec.from_dict(item).label
 
 
@@ -526,6 +542,28 @@ def fetch(session: Any, endpoint: Any, window: Window, settings: Settings,
     return Fetched(SeriesRecords(result, records), result.window, url=index_url(endpoint.base_url, spec), note=note)
 
 
+def fetch_region(session: Any, endpoint: Any, window: Window, settings: Settings,
+                 group: Mapping[str, Any]) -> Several:
+    """The series of one plan item (a region) for the run's window, each as ``fetch`` reads it, fetched
+    ``settings.concurrency`` at a time over the one session; one part per series, in the plan's order, each
+    replaced in its own transaction by the runner. The first error (after the HTTP retries) fails the task. A
+    single series (``SeriesSpec.as_dict``, the plan item before runs were grouped by region) is a group of one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = group["series"] if "series" in group else [group]
+    specs = [SeriesSpec.from_dict(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(settings.concurrency, len(specs)) or 1,
+                            thread_name_prefix="smard") as pool:
+        parts = list(pool.map(lambda spec: fetch(session, endpoint, window, settings, spec), specs))
+    statuses: dict[str, int] = {}
+    for part in parts:
+        status = part.note["status"] if isinstance(part, Fetched) else "not_available"
+        statuses[status] = statuses.get(status, 0) + 1
+    note = {"region": specs[0].region if specs else None, "series": len(specs), "statuses": statuses,
+            "blocks": sum(p.note["blocks"] for p in parts if isinstance(p, Fetched))}
+    return Several(tuple(parts), note)
+
+
 def load(conn: Any, fetched: SeriesRecords, window: Window, meta: LoadMeta) -> list[LoadResult]:
     """Replace ``window`` of the series by its records (all blocks in ONE ``replace_window``: revised values replace
     the old ones, values still null stay NULL), then write its status (present/absent), in the caller's
@@ -570,11 +608,13 @@ DAG_DOC = """
 ### SMARD ingest (Bundesnetzagentur | SMARD.de, CC BY 4.0)
 
 Every hour at :30 (UTC) loads the data interval of the run from SMARD's chart_data API into
-`raw_smard.chart_values`, one mapped task per series (realised generation 1223-1228 and 4066-4071, total load 410,
-residual load 4359, pumped-storage consumption 4387 for DE and the four control areas, and the day-ahead price 4169
-for DE-LU at SMARD's resolutions: hourly, and quarter-hourly from delivery day 2025-10-01, whatever
-`SMARD_RESOLUTION` says; each price task reads only the period in which SMARD has its resolution, so a run before
-October 2025 loads the hourly price and never asks for a quarter-hour one). Each task re-reads the last
+`raw_smard.chart_values`, one mapped task per region, which requests its series concurrently
+(`SMARD_CONCURRENCY`, default 4) and replaces each series in a transaction of its own (realised generation
+1223-1228 and 4066-4071, total load 410, residual load 4359, pumped-storage consumption 4387 for DE and the four
+control areas, and the day-ahead price 4169 for DE-LU at SMARD's resolutions: hourly, and quarter-hourly from
+delivery day 2025-10-01, whatever `SMARD_RESOLUTION` says; each price series reads only the period in which SMARD
+has its resolution, so a run before October 2025 loads the hourly price and never asks for a quarter-hour one).
+Each series re-reads the last
 `SMARD_LOOKBACK_HOURS` (default 48) before its interval too and replaces that whole window in one transaction, so
 revised values and values published late (SMARD pads the current week with `null`) are picked up. A series SMARD
 answers with 404 (e.g. offshore wind in TransnetBW) is recorded as `absent` in `raw_smard.series_status`; it does
@@ -587,6 +627,11 @@ region only), `SMARD_REGIONS`, `SMARD_RESOLUTION` (`quarterhour` default, or `ho
 `SMARD_EXPECTED_ABSENT` (404s that are no warning), `SMARD_LOOKBACK_HOURS`; `SMARD_START` (parse time, default
 `GRIDCARBON_CATCHUP_DAYS`=2 days back) is the first scheduled interval. The Airflow connection `smard` (host = base
 URL) can point at a mirror; without it the public `https://www.smard.de/app` is used.
+
+**History in whole weeks.** Intervals that end before the cut-off (`GRIDCARBON_RECENT_DAYS`, default 7, days
+ago, rounded down to Monday 00:00 Europe/Berlin, where SMARD's weekly blocks start) are whole SMARD weeks; later
+ones are hourly. The scheduler's catch-up and backfills (the UI's dialog, `airflow backfill create`) both get
+them: a month of history is about 5 runs of 7 tasks, each weekly block read once per run.
 
 **Backfill** (catchup is on; hourly data exist from 2015, quarter-hourly from 2018-10):
 

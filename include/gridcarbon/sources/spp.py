@@ -35,14 +35,12 @@ from typing import Any
 
 from gridcarbon.errors import MalformedPayloadError
 from gridcarbon.intervals import Window, parse_utc
-from gridcarbon.sources.contract import NotServed
 from gridcarbon.sources.iso_common import (
     GenerationAnswer,
     GenerationRecord,
     IsoSettings,
-    generation,
+    fetch_served_file,
     generation_loader,
-    serve,
 )
 from gridcarbon.sources.validation import SchemaDriftError, finite_number, require_columns, unique_generation
 
@@ -92,15 +90,8 @@ def parse_gen_mix_csv(text: str, *, url: str | None = None, start: datetime | No
 
 def fetch(session: Any, endpoint: Any, window: Window, settings: IsoSettings) -> GenerationAnswer:
     """The part of ``window`` in the gen-mix file (the last two hours), or ``NotServed``."""
-    from gridcarbon.http import fetch as http_fetch
-
-    served = serve(SOURCE, window, settings, served_for=SERVED_FOR, what="the last two hours only")
-    if isinstance(served, NotServed):
-        return served
-    url = endpoint.url(PATH)
-    text = http_fetch(session, url, source=SOURCE, start=served.start, end=served.end).text
-    return generation(SOURCE, parse_gen_mix_csv(text, url=url, start=served.start, end=served.end), served,
-                      settings, url=url)
+    return fetch_served_file(SOURCE, session, endpoint.url(PATH), window, settings, served_for=SERVED_FOR,
+                             what="the last two hours only", parse=parse_gen_mix_csv)
 
 
 load = generation_loader(SOURCE)

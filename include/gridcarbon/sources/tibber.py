@@ -68,10 +68,23 @@ PRICE_VALUE_FIELDS = ("total", "energy", "tax")
 
 # --------------------------------------------------------------------------------------------- records and tables
 @dataclass(frozen=True)
-class Home(Record):
-    """One row of ``raw_tibber.homes``."""
+class HomeRow(Record):
+    """A row about one home: every Tibber table starts with the home id."""
 
     home_id: str = field(metadata=sql("text not null", "Tibber home id"))
+
+
+@dataclass(frozen=True)
+class HomeSeriesRow(HomeRow):
+    """A row of one of a home's series at one resolution (consumption nodes, prices)."""
+
+    resolution: str = field(metadata=sql("text not null", "HOURLY or QUARTER_HOURLY"))
+
+
+@dataclass(frozen=True)
+class Home(HomeRow):
+    """One row of ``raw_tibber.homes``."""
+
     time_zone: str | None = field(metadata=sql("text", "IANA time zone of the home (timeZone)"))
     currency: str | None = field(metadata=sql("text", "currency of the current subscription's prices"))
     app_nickname: str | None = field(metadata=sql("text", "nickname given in the Tibber app (personal data)"))
@@ -82,11 +95,9 @@ class Home(Record):
 
 
 @dataclass(frozen=True)
-class ConsumptionRecord(Record):
+class ConsumptionRecord(HomeSeriesRow):
     """One row of ``raw_tibber.consumption``: a home's metered grid import in one interval."""
 
-    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
-    resolution: str = field(metadata=sql("text not null", "HOURLY or QUARTER_HOURLY"))
     interval_start_utc: datetime = field(metadata=sql("timestamptz not null", "node `from`, in UTC"))
     interval_end_utc: datetime = field(metadata=sql("timestamptz not null", "node `to`, in UTC"))
     consumption_kwh: Decimal | None = field(
@@ -99,11 +110,10 @@ class ConsumptionRecord(Record):
 
 
 @dataclass(frozen=True)
-class PriceRecord(Record):
-    """One row of ``raw_tibber.prices``: a home's price of one interval (priceInfo today/tomorrow)."""
+class PriceRecord(HomeSeriesRow):
+    """One row of ``raw_tibber.prices``: a home's price of one interval (priceInfo today/tomorrow; the resolution
+    is the spacing of startsAt)."""
 
-    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
-    resolution: str = field(metadata=sql("text not null", "HOURLY or QUARTER_HOURLY (spacing of startsAt)"))
     starts_at_utc: datetime = field(metadata=sql("timestamptz not null", "price interval start (startsAt), in UTC"))
     total: Decimal | None = field(metadata=sql("numeric", "total price per kWh incl. taxes"))
     energy: Decimal | None = field(metadata=sql("numeric", "energy (spot) part per kWh"))
@@ -113,10 +123,9 @@ class PriceRecord(Record):
 
 
 @dataclass(frozen=True)
-class LiveMeasurement(Record):
+class LiveMeasurement(HomeRow):
     """One row of ``raw_tibber.live_measurements``: a Tibber Pulse sample."""
 
-    home_id: str = field(metadata=sql("text not null", "Tibber home id"))
     measured_at_utc: datetime = field(metadata=sql("timestamptz not null", "liveMeasurement.timestamp, in UTC"))
     power_w: Decimal | None = field(metadata=sql("numeric", "grid import power in W"))
     power_production_w: Decimal | None = field(metadata=sql("numeric", "export power in W"))

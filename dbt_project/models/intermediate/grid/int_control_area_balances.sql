@@ -2,9 +2,29 @@
 -- emissions E_a, load L_a (SMARD 410; an hour = sum of its four quarter-hours where quarter-hours exist),
 -- surplus s_a = max(0, G_a - L_a), deficit d_a = max(0, L_a - G_a) (DOMAIN §3.4 steps 1-2) and the redispatch
 -- emissions delta dE_RD_a = sum_f (R_up - R_down) e_f (kg, may be negative).
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
+-- loaded generation, load or redispatch rows.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['control_area', 'resolution', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+    )
+}}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_grid_intensity'), 'where': 'changed_input.region in ' ~ german_control_areas_sql()},
+    {'relation': ref('stg_smard__load'), 'loaded': '_loaded_at',
+     'where': 'changed_input.region in ' ~ german_control_areas_sql()},
+    {'relation': ref('int_redispatch_by_interval')},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with grid as (
     select * from {{ ref('int_grid_intensity') }}
-    where region in {{ german_control_areas_sql() }}
+    where
+        region in {{ german_control_areas_sql() }}
+        and interval_start_utc >= {{ replace_from }}
 ),
 
 native_load as (
@@ -12,9 +32,12 @@ native_load as (
         region,
         resolution,
         interval_start_utc,
-        load_mwh
+        load_mwh,
+        _loaded_at
     from {{ ref('stg_smard__load') }}
-    where region in {{ german_control_areas_sql() }}
+    where
+        region in {{ german_control_areas_sql() }}
+        and interval_start_utc >= {{ replace_from }}
 ),
 
 hourly_load_from_quarter_hours as (
@@ -22,7 +45,8 @@ hourly_load_from_quarter_hours as (
         region,
         'PT1H' as resolution,
         {{ utc_hour_start('interval_start_utc') }} as interval_start_utc,
-        case when count(load_mwh) = 4 then sum(load_mwh) end as load_mwh
+        case when count(load_mwh) = 4 then sum(load_mwh) end as load_mwh,
+        max(_loaded_at) as _loaded_at
     from native_load
     where resolution = 'PT15M'
     group by region, {{ utc_hour_start('interval_start_utc') }}
@@ -53,7 +77,8 @@ redispatch_emissions as (
         sum((redispatch.redispatch_up_mwh - redispatch.redispatch_down_mwh) * factors.g_co2eq_per_kwh)
             as redispatch_delta_emissions_kg,
         bool_or(not factors.has_factor) as has_redispatch_without_factor,
-        bool_or(redispatch.has_fuel_fallback) as has_redispatch_fuel_fallback
+        bool_or(redispatch.has_fuel_fallback) as has_redispatch_fuel_fallback,
+        max(redispatch.source_loaded_at) as source_loaded_at
     from {{ ref('int_redispatch_by_interval') }} as redispatch
     inner join {{ ref('int_emission_factors_effective') }} as factors
         on
@@ -61,6 +86,11 @@ redispatch_emissions as (
             and redispatch.resolution = factors.resolution
             and redispatch.interval_start_utc = factors.interval_start_utc
             and redispatch.fuel = factors.fuel
+    {%- if is_incremental() %}
+        where
+            redispatch.interval_start_utc >= {{ replace_from }}
+            and factors.interval_start_utc >= {{ replace_from }}
+    {%- endif %}
     group by redispatch.control_area, redispatch.resolution, redispatch.interval_start_utc, factors.scope
 )
 
@@ -87,7 +117,8 @@ select
     coalesce(redispatch_emissions.has_redispatch_fuel_fallback, false) as has_redispatch_fuel_fallback,
     coalesce(redispatch_emissions.has_redispatch_without_factor, false) as has_redispatch_without_factor,
     grid.flags as generation_flags,
-    grid.factor_ids
+    grid.factor_ids,
+    greatest(grid.source_loaded_at, area_load._loaded_at, redispatch_emissions.source_loaded_at) as source_loaded_at
 from grid
 left join area_load
     on

@@ -5,22 +5,80 @@
 --   downstream). Nothing is backfilled in time: an interval before the first valid_from has no factor.
 --   FACTOR_BOUNDARY_INSIDE_INTERVAL: another version of the chosen (fuel, region, scope) starts strictly
 --   inside the interval; the factor effective at the interval start is used.
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
+-- loaded generation or redispatch rows. A factor version dated before that needs --full-refresh (methodology item 9).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['region', 'resolution', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+    )
+}}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_generation_by_fuel_quarter_hourly')},
+    {'relation': ref('int_generation_by_fuel_hourly')},
+    {'relation': ref('int_redispatch_by_interval')},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with generation_keys as (
     select
         region,
         resolution,
         interval_start_utc,
         interval_end_utc,
-        fuel
+        fuel,
+        source_loaded_at
     from {{ ref('int_generation_by_fuel_quarter_hourly') }}
-    union
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
+    union all
     select
         region,
         resolution,
         interval_start_utc,
         interval_end_utc,
-        fuel
+        fuel,
+        source_loaded_at
     from {{ ref('int_generation_by_fuel_hourly') }}
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
+),
+
+lookup_key_rows as (
+    select
+        region,
+        resolution,
+        interval_start_utc,
+        interval_end_utc,
+        fuel,
+        source_loaded_at
+    from generation_keys
+    union all
+    -- the negative-price override of the merit order needs e_wind_onshore(t) in every interval (§3.2)
+    select
+        region,
+        resolution,
+        interval_start_utc,
+        interval_end_utc,
+        'wind_onshore' as fuel,
+        source_loaded_at
+    from generation_keys
+    union all
+    select
+        control_area as region,
+        resolution,
+        interval_start_utc,
+        interval_end_utc,
+        fuel,
+        source_loaded_at
+    from {{ ref('int_redispatch_by_interval') }}
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
 ),
 
 lookup_keys as (
@@ -29,25 +87,10 @@ lookup_keys as (
         resolution,
         interval_start_utc,
         interval_end_utc,
-        fuel
-    from generation_keys
-    union
-    -- the negative-price override of the merit order needs e_wind_onshore(t) in every interval (§3.2)
-    select distinct
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        'wind_onshore' as fuel
-    from generation_keys
-    union
-    select
-        control_area as region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel
-    from {{ ref('int_redispatch_by_interval') }}
+        fuel,
+        max(source_loaded_at) as source_loaded_at
+    from lookup_key_rows
+    group by region, resolution, interval_start_utc, interval_end_utc, fuel
 ),
 
 scopes as (
@@ -129,7 +172,8 @@ select
     matching_factors.fallback_level,
     matching_factors.g_co2eq_per_kwh,
     matching_factors.emission_factor_id is not null as has_factor,
-    coalesce(matching_factors.valid_to < lookup_keys.interval_end_utc, false) as is_boundary_inside_interval
+    coalesce(matching_factors.valid_to < lookup_keys.interval_end_utc, false) as is_boundary_inside_interval,
+    lookup_keys.source_loaded_at
 from lookup_keys
 cross join scopes
 left join matching_factors

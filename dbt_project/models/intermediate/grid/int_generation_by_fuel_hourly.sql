@@ -4,8 +4,33 @@
 --   EIA:   hourly as delivered.
 --   ISO:   5-minute (or other sub-hourly) values summed to hours; complete only with all sub-intervals.
 -- One source per (region, hour): smard, then eia, then iso (EIA respondent and ISO names can coincide, e.g. PJM).
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every hour with newly loaded
+-- rows of any of the sources.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['region', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
+            {'columns': ['region', 'fuel']},
+        ],
+    )
+}}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_generation_by_fuel_quarter_hourly')},
+    {'relation': ref('stg_smard__generation'), 'loaded': '_loaded_at',
+     'where': "changed_input.resolution = 'PT1H' and changed_input.counts_as_generation"},
+    {'relation': ref('stg_eia__fuel_type_data'), 'loaded': '_loaded_at'},
+    {'relation': ref('stg_iso__generation_by_fuel'), 'loaded': '_loaded_at'},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with smard_quarter_hours as (
     select * from {{ ref('int_generation_by_fuel_quarter_hourly') }}
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
 ),
 
 smard_from_quarter_hours as (
@@ -17,7 +42,8 @@ smard_from_quarter_hours as (
         sum(raw_generation_mwh) as raw_generation_mwh,
         count(*) = 4 and bool_and(is_published) as is_published,
         bool_or(is_negative_clamped) as is_negative_clamped,
-        bool_or(is_unknown_fuel) as is_unknown_fuel
+        bool_or(is_unknown_fuel) as is_unknown_fuel,
+        max(source_loaded_at) as source_loaded_at
     from smard_quarter_hours
     group by region, {{ utc_hour_start('interval_start_utc') }}, fuel
 ),
@@ -38,13 +64,16 @@ smard_native_hours as (
         sum(native.raw_generation_mwh) as raw_generation_mwh,
         bool_and(native.is_published) as is_published,
         bool_or(native.is_negative_clamped) as is_negative_clamped,
-        bool_or(native.is_unknown_fuel) as is_unknown_fuel
+        bool_or(native.is_unknown_fuel) as is_unknown_fuel,
+        max(native._loaded_at) as source_loaded_at
     from {{ ref('stg_smard__generation') }} as native
     left join smard_hours_with_quarters as quarters
         on
             native.region = quarters.region
             and native.interval_start_utc = quarters.interval_start_utc
-    where native.resolution = 'PT1H' and native.counts_as_generation and quarters.region is null
+    where
+        native.resolution = 'PT1H' and native.counts_as_generation and quarters.region is null
+        and native.interval_start_utc >= {{ replace_from }}
     group by native.region, native.interval_start_utc, native.fuel
 ),
 
@@ -63,9 +92,12 @@ eia_hours as (
         sum(raw_generation_mwh) as raw_generation_mwh,
         bool_and(is_published) as is_published,
         bool_or(is_negative_clamped) as is_negative_clamped,
-        bool_or(is_unknown_fuel) as is_unknown_fuel
+        bool_or(is_unknown_fuel) as is_unknown_fuel,
+        max(_loaded_at) as source_loaded_at
     from {{ ref('stg_eia__fuel_type_data') }}
-    where counts_as_generation
+    where
+        counts_as_generation
+        and interval_start_utc >= {{ replace_from }}
     group by region, interval_start_utc, fuel
 ),
 
@@ -80,9 +112,12 @@ iso_sub_hourly as (
         bool_and(is_published) as is_published,
         bool_or(is_negative_clamped) as is_negative_clamped,
         bool_or(is_unknown_fuel) as is_unknown_fuel,
-        max(extract(epoch from interval_end_utc - interval_start_utc) / 60) as interval_minutes
+        max(extract(epoch from interval_end_utc - interval_start_utc) / 60) as interval_minutes,
+        max(_loaded_at) as source_loaded_at
     from {{ ref('stg_iso__generation_by_fuel') }}
-    where counts_as_generation
+    where
+        counts_as_generation
+        and interval_start_utc >= {{ replace_from }}
     group by region, interval_start_utc, fuel
 ),
 
@@ -98,7 +133,8 @@ iso_hours as (
         bool_and(is_published)
         and abs(sum(interval_minutes) - 60) < max(interval_minutes) as is_published,
         bool_or(is_negative_clamped) as is_negative_clamped,
-        bool_or(is_unknown_fuel) as is_unknown_fuel
+        bool_or(is_unknown_fuel) as is_unknown_fuel,
+        max(source_loaded_at) as source_loaded_at
     from iso_sub_hourly
     group by region, {{ utc_hour_start('interval_start_utc') }}, fuel
 ),
@@ -143,7 +179,8 @@ select
     trim_scale(all_hours.raw_generation_mwh) as raw_generation_mwh,
     all_hours.is_published,
     all_hours.is_negative_clamped,
-    all_hours.is_unknown_fuel
+    all_hours.is_unknown_fuel,
+    all_hours.source_loaded_at
 from all_hours
 inner join preferred_source
     on

@@ -1,5 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['region', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
+            {'columns': ['region', 'fuel']},
+        ],
+    )
+}}
 -- Generation per region, quarter-hour and canonical fuel (SMARD quarterhour series), DOMAIN §0, §4.3, §4.8.
 -- Several source series mapping to one fuel are summed; a fuel is published only if all its series are.
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every quarter-hour with
+-- newly loaded raw rows.
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('stg_smard__generation'), 'loaded': '_loaded_at',
+     'where': "changed_input.resolution = 'PT15M' and changed_input.counts_as_generation"},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with smard_quarter_hours as (
     select
         region,
@@ -10,9 +29,12 @@ with smard_quarter_hours as (
         generation_mwh,
         is_published,
         is_negative_clamped,
-        is_unknown_fuel
+        is_unknown_fuel,
+        _loaded_at
     from {{ ref('stg_smard__generation') }}
-    where resolution = 'PT15M' and counts_as_generation
+    where
+        resolution = 'PT15M' and counts_as_generation
+        and interval_start_utc >= {{ replace_from }}
 ),
 
 fuels_per_quarter_hour as (
@@ -25,7 +47,8 @@ fuels_per_quarter_hour as (
         sum(raw_generation_mwh) as raw_generation_mwh,
         bool_and(is_published) as is_published,
         bool_or(is_negative_clamped) as is_negative_clamped,
-        bool_or(is_unknown_fuel) as is_unknown_fuel
+        bool_or(is_unknown_fuel) as is_unknown_fuel,
+        max(_loaded_at) as source_loaded_at
     from smard_quarter_hours
     group by region, interval_start_utc, fuel
 )
@@ -41,5 +64,6 @@ select
     raw_generation_mwh,
     is_published,
     is_negative_clamped,
-    is_unknown_fuel
+    is_unknown_fuel,
+    source_loaded_at
 from fuels_per_quarter_hour

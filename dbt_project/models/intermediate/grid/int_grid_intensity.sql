@@ -14,27 +14,65 @@
 -- Flags survive re-graining: an hour built from quarter-hours carries every flag of those quarter-hours and
 -- every status other than OK they had (e.g. SERIES_ABSENT, NEGATIVE_VALUE_CLAMPED, PENDING, ZERO_GENERATION),
 -- besides its own.
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
+-- loaded generation or price rows. PENDING is decided on the rebuilt rows (the newest published interval is in them
+-- or older than all of them); the fuels a region must report are read from the whole history.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['region', 'resolution', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+    )
+}}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_generation_by_fuel_quarter_hourly')},
+    {'relation': ref('int_generation_by_fuel_hourly')},
+    {'relation': ref('stg_smard__prices'), 'loaded': '_loaded_at'},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with generation as (
     select * from {{ ref('int_generation_by_fuel_quarter_hourly') }}
+    where interval_start_utc >= {{ replace_from }}
     union all
     select * from {{ ref('int_generation_by_fuel_hourly') }}
+    where interval_start_utc >= {{ replace_from }}
 ),
 
 factors as (
     select * from {{ ref('int_emission_factors_effective') }}
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
 ),
 
 ranks as (
     select * from {{ ref('int_merit_order_ranks') }}
 ),
 
--- fuels a (region, resolution) has ever reported; a fuel missing from an interval is unpublished there
+-- fuels a (region, resolution) has ever reported; a fuel missing from an interval is unpublished there. Read with
+-- one index descent per (region, fuel) (macro distinct_region_fuels), not by scanning the whole history each run.
+reported_fuels as (
+    select
+        region,
+        'PT15M' as resolution,
+        fuel
+    from ({{ distinct_region_fuels(ref('int_generation_by_fuel_quarter_hourly')) }}) as quarter_hour_fuels
+    union all
+    select
+        region,
+        'PT1H' as resolution,
+        fuel
+    from ({{ distinct_region_fuels(ref('int_generation_by_fuel_hourly')) }}) as hour_fuels
+),
+
 expected_fuel_counts as (
     select
         region,
         resolution,
         count(distinct fuel) as expected_fuel_count
-    from generation
+    from reported_fuels
     group by region, resolution
 ),
 
@@ -61,14 +99,19 @@ prices as (
     select
         resolution,
         interval_start_utc,
-        price_eur_per_mwh
+        price_eur_per_mwh,
+        _loaded_at
     from {{ ref('stg_smard__prices') }}
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
 ),
 
 quarter_hour_prices_by_hour as (
     select
         {{ utc_hour_start('interval_start_utc') }} as interval_start_utc,
-        avg(price_eur_per_mwh) as price_eur_per_mwh
+        avg(price_eur_per_mwh) as price_eur_per_mwh,
+        max(_loaded_at) as _loaded_at
     from prices
     where resolution = 'PT15M'
     group by {{ utc_hour_start('interval_start_utc') }}
@@ -88,6 +131,7 @@ intervals as (
         bool_or(generation.is_negative_clamped and generation.is_published) as any_negative_clamped,
         bool_or(generation.is_unknown_fuel and generation.generation_mwh > 0) as any_unknown_fuel,
         sum(generation.generation_mwh) as generation_mwh,
+        max(generation.source_loaded_at) as source_loaded_at,
         -- SMARD's day-ahead price is the DE-LU bidding zone's, so it applies to SMARD's regions only (DE and the
         -- four control areas). It used to match on time alone: US hours got the German price and its
         -- negative-price override; without a price of their own US rows are flagged PRICE_MISSING.
@@ -204,6 +248,18 @@ assembled as (
                 then coalesce(quarter_hour_prices.price_eur_per_mwh, hourly_prices_for_quarter.price_eur_per_mwh)
             else coalesce(quarter_hour_prices_by_hour.price_eur_per_mwh, hourly_prices.price_eur_per_mwh)
         end as price_eur_per_mwh,
+        -- the newest load the row is computed from: its generation or the price it uses
+        greatest(
+            intervals.source_loaded_at,
+            case
+                when intervals.resolution = 'PT15M' and quarter_hour_prices.price_eur_per_mwh is not null
+                    then quarter_hour_prices._loaded_at
+                when intervals.resolution = 'PT15M' then hourly_prices_for_quarter._loaded_at
+                when quarter_hour_prices_by_hour.price_eur_per_mwh is not null
+                    then quarter_hour_prices_by_hour._loaded_at
+                else hourly_prices._loaded_at
+            end
+        ) as source_loaded_at,
         case
             when
                 not intervals.any_published
@@ -357,7 +413,8 @@ intensity as (
                 ("merit_order_status = 'NO_MARGINAL_CANDIDATE'", "NO_MARGINAL_CANDIDATE"),
             ]),
         ]) }} as flags,
-        factor_ids
+        factor_ids,
+        source_loaded_at
     from with_merit_order_status
 ),
 
@@ -403,7 +460,8 @@ select
     intensity.status,
     intensity.merit_order_status,
     {{ flag_union(["intensity.flags", "quarter_hour_flags_by_hour.flags"]) }} as flags,
-    intensity.factor_ids
+    intensity.factor_ids,
+    intensity.source_loaded_at
 from intensity
 left join quarter_hour_flags_by_hour
     on

@@ -8,12 +8,32 @@
 -- any area of the pool cannot be computed (status of the pool); surplus areas are unaffected (§4.1).
 -- Flags survive re-graining: an hour built from quarter-hours carries every flag and non-OK status of those
 -- quarter-hours (e.g. BALANCE_GAP_IMPORTED, LOAD_MISSING, SERIES_ABSENT) besides its own.
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval (all areas of
+-- its pool) with a newly loaded input of any area or of the import region.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['control_area', 'resolution', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+    )
+}}
 {%- set areas = var('german_control_areas', ['50Hertz', 'Amprion', 'TenneT', 'TransnetBW']) %}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_control_area_balances')},
+    {'relation': ref('int_grid_intensity'),
+     'where': "changed_input.region = '" ~ var('locality_import_region', 'DE') ~ "'"},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with balances as (
     select
         *,
         generation_status in ('OK', 'ZERO_GENERATION') and not is_load_missing as is_computable
     from {{ ref('int_control_area_balances') }}
+    {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+    {%- endif %}
 ),
 
 pools as (
@@ -29,6 +49,7 @@ pools as (
         sum(surplus_mwh * coalesce(redispatch_delta_emissions_kg, 0) / generation_mwh)
         filter (where surplus_mwh > 0) as pool_redispatch_kg,
         bool_or(surplus_mwh > 0 and redispatch_delta_emissions_kg is null) as is_pool_redispatch_missing,
+        max(source_loaded_at) as pool_loaded_at,
         case
             when bool_or(generation_status = 'PENDING') then 'PENDING'
             when bool_or(generation_status = 'NO_GENERATION_DATA') then 'NO_GENERATION_DATA'
@@ -64,9 +85,12 @@ import_intensity as (
         scope,
         status,
         average_intensity_g_per_kwh,
-        factor_ids
+        factor_ids,
+        source_loaded_at
     from {{ ref('int_grid_intensity') }}
-    where region = '{{ var("locality_import_region", "DE") }}'
+    where
+        region = '{{ var("locality_import_region", "DE") }}'
+        and interval_start_utc >= {{ replace_from }}
 ),
 
 pool_intensity as (
@@ -75,7 +99,9 @@ pool_intensity as (
         greatest(pools.total_deficit_mwh - pools.total_surplus_mwh, 0) as import_gap_mwh,
         import_intensity.average_intensity_g_per_kwh as import_intensity_g_per_kwh,
         import_intensity.status as import_status,
-        import_intensity.factor_ids as import_factor_ids
+        import_intensity.factor_ids as import_factor_ids,
+        -- every area of the pool depends on every other area's data and on the import region's
+        greatest(pools.pool_loaded_at, import_intensity.source_loaded_at) as pool_source_loaded_at
     from pools
     left join import_intensity
         on
@@ -123,6 +149,7 @@ areas as (
         pool_values.pool_rd_intensity_g_per_kwh,
         pool_values.import_gap_mwh,
         pool_values.import_factor_ids,
+        pool_values.pool_source_loaded_at,
         pool_factor_ids.factor_ids as pool_factor_ids,
         case
             when not balances.is_computable
@@ -192,7 +219,8 @@ locality as (
             "factor_ids",
             "case when is_deficit_area then pool_factor_ids end",
             "case when is_deficit_area and import_gap_mwh > 0 then import_factor_ids end",
-        ]) }} as factor_ids
+        ]) }} as factor_ids,
+        pool_source_loaded_at as source_loaded_at
     from areas
 ),
 
@@ -235,7 +263,8 @@ select
     locality.redispatch_delta_emissions_kg,
     locality.status,
     {{ flag_union(["locality.flags", "quarter_hour_flags_by_hour.flags"]) }} as flags,
-    locality.factor_ids
+    locality.factor_ids,
+    locality.source_loaded_at
 from locality
 left join quarter_hour_flags_by_hour
     on

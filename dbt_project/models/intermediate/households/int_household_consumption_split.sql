@@ -11,7 +11,27 @@
     of a household with an EV), NEGATIVE_VALUE_CLAMPED (net export metered, counted as 0 import).
     is_finest_grain is false for an hourly row whose four quarter-hours were also metered: analyses use the
     finest grain (where is_finest_grain) so no consumption is counted twice.
+    Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back, every hour with newly loaded
+    raw rows, and every interval of a household whose settings changed.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['household_id', 'resolution', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
+            {'columns': ['household_id', 'settings_fingerprint']},
+        ],
+        pre_hook="{{ attribution_planner_settings() }}",
+        post_hook="{{ analyze_if_never_analyzed() }}",
+    )
+}}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('stg_tibber__consumption'), 'loaded': '_loaded_at'},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with
 
 consumption as (
@@ -28,6 +48,14 @@ consumption as (
     where
         consumption_kwh is not null
         and resolution in ('PT15M', 'PT1H')
+        and (
+            interval_start_utc >= {{ replace_from }}
+            or home_id in (
+                select changed.tibber_home_id
+                from {{ ref('int_households_configured') }} as changed
+                where {{ changed_settings_households('changed.household_id') }}
+            )
+        )
 ),
 
 quarter_hour_coverage as (

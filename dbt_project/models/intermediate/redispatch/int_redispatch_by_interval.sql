@@ -1,6 +1,23 @@
 -- Redispatch energy per control area, interval (quarter-hour and hour grain) and fuel, DOMAIN §4.8, §8.3 step 5:
 --   R^dir_{a,f}(t) = sum_r W_r * overlap(t, [s_r, e_r)) / (e_r - s_r)   (GESAMTE_ARBEIT spread uniformly).
 -- A measure with end <= start puts its whole energy into the interval containing its start.
+-- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval a newly loaded
+-- measure touches (from the hour of its start on), from every measure overlapping them. A change of the plant
+-- mapping for old measures needs --full-refresh.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window_replace',
+        unique_key=['control_area', 'resolution', 'interval_start_utc'],
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+        post_hook="{{ analyze_if_never_analyzed() }}",
+    )
+}}
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_redispatch_measures_mapped'), 'interval': 'start_utc'},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with measures as (
     select
         measure_id,
@@ -10,9 +27,12 @@ with measures as (
         total_mwh,
         control_area,
         fuel,
-        is_fuel_fallback
+        is_fuel_fallback,
+        source_loaded_at
     from {{ ref('int_redispatch_measures_mapped') }}
-    where is_included_in_area_balance
+    where
+        is_included_in_area_balance
+        and greatest(end_utc - interval '1 microsecond', start_utc) >= {{ replace_from }}
 ),
 
 grains as (
@@ -32,6 +52,7 @@ measure_intervals as (
         measures.fuel,
         measures.direction,
         measures.is_fuel_fallback,
+        measures.source_loaded_at,
         grains.resolution,
         slot.interval_start_utc,
         slot.interval_start_utc + grains.step as interval_end_utc,
@@ -63,6 +84,8 @@ select
     trim_scale(coalesce(sum(energy_mwh) filter (where direction = 'up'), 0)) as redispatch_up_mwh,
     trim_scale(coalesce(sum(energy_mwh) filter (where direction = 'down'), 0)) as redispatch_down_mwh,
     count(distinct measure_id) as measure_count,
-    bool_or(is_fuel_fallback) as has_fuel_fallback
+    bool_or(is_fuel_fallback) as has_fuel_fallback,
+    max(source_loaded_at) as source_loaded_at
 from measure_intervals
+where interval_start_utc >= {{ replace_from }}
 group by control_area, resolution, interval_start_utc, interval_end_utc, fuel

@@ -17,7 +17,8 @@ with measures as (
         affected_plant,
         primary_energy_class,
         reason,
-        is_test_run
+        is_test_run,
+        _loaded_at
     from {{ ref('stg_netztransparenz__redispatch_measures') }}
 ),
 
@@ -74,5 +75,6 @@ select
     plant_fuel is null as is_fuel_fallback,
     is_market_or_foreign,
     not is_market_or_foreign
-    and (not is_test_run or {{ var('redispatch_include_test_runs', false) }}) as is_included_in_area_balance
+    and (not is_test_run or {{ var('redispatch_include_test_runs', false) }}) as is_included_in_area_balance,
+    _loaded_at as source_loaded_at
 from mapped

@@ -1,19 +1,27 @@
 {#
-    Household grid import per interval split into EV and household load (DOMAIN 2). Incremental: each run
-    re-processes the last var incremental_lookback_days days before the current maximum interval, plus any
-    interval whose raw row was loaded after the last processed load (backfills, revisions), plus every
-    interval of a household whose settings changed (macro households_with_changed_settings).
+    Household grid import per interval split into EV and household load (DOMAIN 2). Incremental
+    (macros/attribution/incremental_replace.sql): each run replaces everything from the hour
+    var incremental_lookback_days days before the current maximum interval, or from the earliest hour whose raw row
+    was loaded after the last processed load (backfills, revisions) if that is earlier, plus every interval of a
+    household whose settings changed (macro households_with_changed_settings). Rows in that range whose raw row is
+    gone (a resolution switch, rows deleted by hand) leave.
 #}
 -- depends_on: {{ ref('int_households_configured') }}
 {{
     config(
         materialized='incremental',
         unique_key=['household_id', 'resolution', 'interval_start_utc'],
-        incremental_strategy='delete+insert',
+        incremental_strategy='window_replace',
         on_schema_change='append_new_columns',
-        post_hook="{{ delete_rows_gone_upstream(ref('int_household_consumption_split'), ['household_id', 'resolution', 'interval_start_utc']) }}",
+        indexes=[
+            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
+            {'columns': ['household_id', 'settings_fingerprint']},
+        ],
+        post_hook="{{ analyze_if_never_analyzed() }}",
     )
 }}
+{%- set replace_from = incremental_replace_from([{'relation': ref('int_household_consumption_split')}]) %}
+{{ replace_from_marker(replace_from) }}
 
 with
 
@@ -22,17 +30,8 @@ split as (
     from {{ ref('int_household_consumption_split') }} as split_rows
     {%- if is_incremental() %}
         where
-            split_rows.interval_start_utc >= (
-                select
-                    coalesce(max(processed.interval_start_utc), '-infinity'::timestamptz)
-                    - interval '{{ var("incremental_lookback_days") }} days'
-                from {{ this }} as processed
-            )
-            or split_rows.source_loaded_at > (
-                select coalesce(max(processed.source_loaded_at), '-infinity'::timestamptz)
-                from {{ this }} as processed
-            )
-            or {{ households_with_changed_settings('split_rows.household_id') }}
+            split_rows.interval_start_utc >= {{ replace_from }}
+            or {{ changed_settings_households('split_rows.household_id') }}
     {%- endif %}
 )
 

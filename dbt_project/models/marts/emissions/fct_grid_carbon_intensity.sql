@@ -2,20 +2,29 @@
     config(
         materialized='incremental',
         unique_key=['region', 'interval_start_utc', 'resolution', 'scope'],
-        incremental_strategy='delete+insert',
+        incremental_strategy='window_replace',
         on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+        post_hook="{{ analyze_if_never_analyzed() }}",
     )
 }}
 -- Grid carbon intensity per region (SMARD DE + control areas, EIA BAs, ISOs), interval, resolution and scope:
--- attribution models 1-3 (DOMAIN §3.1-§3.3) with status and flags (§4). Incremental: each run re-evaluates the
--- last var('incremental_lookback_days') days before the current maximum (pending and revised data), plus
--- intervals not processed yet however old (a backfill; macro missing_from_this).
+-- attribution models 1-3 (DOMAIN §3.1-§3.3) with status and flags (§4). Incremental
+-- (macros/attribution/incremental_replace.sql): each run replaces everything from the hour
+-- var('incremental_lookback_days') days before the current maximum (pending and revised data), or from the earliest
+-- hour with newly loaded input if earlier (backfills, revisions), plus intervals missing from the fact however old
+-- (macro intervals_missing_from_this).
+{%- set replace_from = incremental_replace_from([{'relation': ref('int_grid_intensity')}]) %}
+{{ replace_from_marker(replace_from) }}
 with grid_intensity as (
-    select intensity.* from {{ ref('int_grid_intensity') }} as intensity
+    select * from {{ ref('int_grid_intensity') }}
     {%- if is_incremental() %}
+        where interval_start_utc >= {{ replace_from }}
+        union all
+        select * from {{ ref('int_grid_intensity') }}
         where
-            {{ attribution_lookback_predicate('interval_start_utc') }}
-            or {{ missing_from_this('intensity', ['region', 'interval_start_utc', 'resolution']) }}
+            interval_start_utc < {{ replace_from }}
+            and {{ intervals_missing_from_this(ref('int_grid_intensity'), replace_from) }}
     {%- endif %}
 )
 
@@ -37,5 +46,6 @@ select
     status,
     merit_order_status,
     flags,
-    factor_ids
+    factor_ids,
+    source_loaded_at
 from grid_intensity

@@ -2,24 +2,37 @@
     config(
         materialized='incremental',
         unique_key=['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
-        incremental_strategy='delete+insert',
+        incremental_strategy='window_replace',
         on_schema_change='append_new_columns',
-        post_hook="{{ delete_rows_gone_upstream(ref('int_household_intensity_matched'), ['household_id', 'resolution', 'interval_start_utc']) }}",
+        indexes=[
+            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
+            {'columns': ['household_id', 'settings_fingerprint']},
+        ],
+        post_hook="{{ analyze_if_never_analyzed() }}",
     )
 }}
 -- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,
 -- split into EV and household parts with the same intensity; rd_* = "of which caused by redispatch"
--- (locality only). Incremental with the look-back of var('incremental_lookback_days'), plus every interval of
--- a household whose settings changed (macro households_with_changed_settings), plus intervals not processed
--- yet however old (a backfill; macro missing_from_this).
+-- (locality only). Incremental (macros/attribution/incremental_replace.sql): replaces everything from the hour
+-- var('incremental_lookback_days') days before the newest interval, or from the earliest hour with a newly loaded
+-- input if earlier (rows whose input is gone leave), plus every interval of a household whose settings changed
+-- (macro households_with_changed_settings), plus intervals missing from the fact however old (macro
+-- intervals_missing_from_this).
 -- depends_on: {{ ref('int_households_configured') }}
+{%- set replace_from = incremental_replace_from([{'relation': ref('int_household_intensity_matched')}]) %}
+{{ replace_from_marker(replace_from) }}
 with household_intensity as (
-    select intensity_matched.* from {{ ref('int_household_intensity_matched') }} as intensity_matched
+    select * from {{ ref('int_household_intensity_matched') }}
     {%- if is_incremental() %}
         where
-            {{ attribution_lookback_predicate('interval_start_utc') }}
-            or {{ households_with_changed_settings('household_id') }}
-            or {{ missing_from_this('intensity_matched', ['household_id', 'interval_start_utc', 'resolution']) }}
+            interval_start_utc >= {{ replace_from }}
+            or {{ changed_settings_households('household_id') }}
+        union all
+        select * from {{ ref('int_household_intensity_matched') }}
+        where
+            interval_start_utc < {{ replace_from }}
+            and not ({{ changed_settings_households('household_id') }})
+            and {{ intervals_missing_from_this(ref('int_household_intensity_matched'), replace_from) }}
     {%- endif %}
 )
 
@@ -45,5 +58,6 @@ select
     status,
     flags,
     factor_ids,
-    settings_fingerprint
+    settings_fingerprint,
+    source_loaded_at
 from household_intensity
