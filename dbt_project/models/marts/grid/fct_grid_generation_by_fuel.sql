@@ -1,10 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['region', 'resolution', 'interval_start_utc', 'fuel'],
+        incremental_strategy='window_replace',
+        on_schema_change='append_new_columns',
+        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
+        post_hook="{{ analyze_if_never_analyzed() }}",
+    )
+}}
 -- Generation per region, interval (PT15M and PT1H), and fuel, with the electricityMaps power-breakdown key of the
 -- fuel (docs block electricitymaps_fuel_keys), mean power over the interval and the interval's generation status.
--- What the carbon API serves as /v3/power-breakdown. Materialised as a table (rebuilt each run).
+-- What the carbon API serves as /v3/power-breakdown. Incremental (macros/attribution/incremental_replace.sql):
+-- each run replaces everything from the hour var('incremental_lookback_days') days before the current maximum, or
+-- from the earliest hour with newly loaded generation (or a newly computed interval status) if earlier.
+{%- set replace_from = incremental_replace_from([
+    {'relation': ref('int_generation_by_fuel_quarter_hourly')},
+    {'relation': ref('int_generation_by_fuel_hourly')},
+    {'relation': ref('int_grid_intensity')},
+]) %}
+{{ replace_from_marker(replace_from) }}
 with generation as (
     select * from {{ ref('int_generation_by_fuel_quarter_hourly') }}
+    where interval_start_utc >= {{ replace_from }}
     union all
     select * from {{ ref('int_generation_by_fuel_hourly') }}
+    where interval_start_utc >= {{ replace_from }}
 ),
 
 electricitymaps_keys (fuel, electricitymaps_key) as (
@@ -46,11 +66,7 @@ interval_status as (
         interval_start_utc,
         case when status = 'NO_FACTOR' then 'OK' else status end as generation_status
     from {{ ref('int_grid_intensity') }}
-    where scope = 'direct'
-),
-
-loads as (
-    select * from {{ ref('int_generation_loaded_at') }}
+    where scope = 'direct' and interval_start_utc >= {{ replace_from }}
 )
 
 select
@@ -73,7 +89,7 @@ select
     coalesce(interval_status.generation_status, 'NO_GENERATION_DATA') as generation_status,
     generation.is_negative_clamped,
     generation.is_unknown_fuel,
-    loads.source_loaded_at
+    generation.source_loaded_at
 from generation
 left join electricitymaps_keys
     on generation.fuel = electricitymaps_keys.fuel
@@ -84,9 +100,3 @@ left join interval_status
         generation.region = interval_status.region
         and generation.resolution = interval_status.resolution
         and generation.interval_start_utc = interval_status.interval_start_utc
-left join loads
-    on
-        generation.source_system = loads.source_system
-        and generation.region = loads.region
-        and generation.resolution = loads.resolution
-        and generation.interval_start_utc = loads.interval_start_utc
