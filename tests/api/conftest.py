@@ -31,6 +31,7 @@ from tests.api.warehouse_data import load_raw_rows, run_dbt
 from tests.integration.test_dbt_foundation_raw import ensure_raw_tables
 
 MART_SELECTION = ["+fct_grid_carbon_intensity", "+fct_household_emissions", "+agg_household_emissions_monthly",
+                  "+fct_grid_generation_by_fuel", "+fct_grid_locality_intensity",
                   "+agg_household_emissions_yearly", "+dim_households"]
 
 

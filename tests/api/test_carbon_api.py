@@ -6,6 +6,7 @@ real Airflow JWTs signed by the configured auth manager. See conftest.py and war
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -24,6 +25,11 @@ MODELS = ("average", "merit_order", "worst_emitter", "locality")
 
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def iso_ms(value: datetime) -> str:
+    """electricityMaps' format with the milliseconds of ``value`` (load times are not on whole seconds)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def grid_value(warehouse: ApiWarehouse, zone: str, at: datetime, column: str = "average_intensity_g_per_kwh",
@@ -157,19 +163,123 @@ def test_days_and_months_are_served_only_when_every_hour_is_final(client: Any, a
     assert [m["datetime"] for m in months] == ["2025-02-01T00:00:00.000Z"]
 
 
-def test_power_breakdown_serves_the_total_generation_only(client: Any, api_warehouse: ApiWarehouse) -> None:
+def test_power_breakdown_serves_production_by_fuel_from_the_mart(client: Any, api_warehouse: ApiWarehouse) -> None:
     body = client.get("/v3/power-breakdown/latest", params={"zone": "DE"}).json()
-    (generation,), = api_warehouse.query(
-        "select generation_mwh from marts.fct_grid_carbon_intensity where region = 'DE' and scope = 'direct' "
+    fuels = dict(api_warehouse.query(
+        "select fuel, generation_mwh from marts.fct_grid_generation_by_fuel where region = 'DE' "
+        "and resolution = 'PT1H' and interval_start_utc = %s", (LAST_FINAL_HOUR,)))
+    (generation, loaded_at), = api_warehouse.query(
+        "select c.generation_mwh, (select max(source_loaded_at) from marts.fct_grid_generation_by_fuel as g "
+        "  where g.region = c.region and g.resolution = c.resolution and g.interval_start_utc = c.interval_start_utc) "
+        "from marts.fct_grid_carbon_intensity as c where c.region = 'DE' and c.scope = 'direct' "
+        "and c.resolution = 'PT1H' and c.interval_start_utc = %s", (LAST_FINAL_HOUR,))
+    assert body["datetime"] == iso(LAST_FINAL_HOUR)  # the pending hours after it are not served
+    assert body["powerProductionTotal"] == half_up(generation)  # MWh in one hour = mean MW
+    breakdown = body["powerProductionBreakdown"]
+    assert breakdown["coal"] == half_up(fuels["lignite"] + fuels["hard_coal"])
+    assert (breakdown["gas"], breakdown["wind"], breakdown["solar"], breakdown["biomass"]) == (
+        half_up(fuels["natural_gas"]), half_up(fuels["wind_onshore"]), half_up(fuels["photovoltaics"]),
+        half_up(fuels["biomass"]))
+    assert breakdown["oil"] is None and breakdown["battery discharge"] is None  # no fuel of DE maps to them
+    renewable = fuels["wind_onshore"] + fuels["photovoltaics"] + fuels["biomass"]
+    assert body["renewablePercentage"] == half_up(100 * renewable / generation)
+    assert body["fossilFreePercentage"] == body["renewablePercentage"]  # DE of the test data has no nuclear/hydro
+    assert body["updatedAt"] == iso_ms(loaded_at) == body["createdAt"]
+    # no flows in the marts: nothing invented
+    assert body["powerImportBreakdown"] == body["powerExportBreakdown"] == body["powerConsumptionBreakdown"] == {}
+    assert body["powerConsumptionTotal"] is body["powerImportTotal"] is body["powerExportTotal"] is None
+    history = client.get("/v3/power-breakdown/history", params={"zone": "DE"}).json()["history"]
+    assert len(history) == 24 - PENDING_HOURS and history[-1] == {k: v for k, v in body.items() if k != "zone"}
+    ciso = client.get("/v3/power-breakdown/latest", params={"zone": "CISO"}).json()
+    assert ciso["powerProductionTotal"] == sum(v for v in ciso["powerProductionBreakdown"].values() if v)
+
+
+def test_power_breakdown_has_the_documented_shape_of_electricitymaps(client: Any) -> None:
+    """The fields and types of electricityMaps' PowerBreakdown, as aioelectricitymaps' model declares them (its
+    dataclass aliases), with the production keys electricityMaps documents."""
+    import dataclasses
+
+    from aioelectricitymaps.models.power_breakdown import PowerBreakdown
+
+    body = client.get("/v3/power-breakdown/latest", params={"zone": "DE", "temporalGranularity": "hourly"}).json()
+    declared = {f.metadata["alias"] for f in dataclasses.fields(PowerBreakdown)}
+    assert declared <= set(body), declared - set(body)
+    keys = {"nuclear", "geothermal", "biomass", "coal", "wind", "solar", "hydro", "gas", "oil", "unknown",
+            "hydro discharge", "battery discharge"}
+    assert set(body["powerProductionBreakdown"]) == keys
+    assert all(v is None or (isinstance(v, int) and v >= 0) for v in body["powerProductionBreakdown"].values())
+    assert all(isinstance(body[k], int) and 0 <= body[k] <= 100
+               for k in ("fossilFreePercentage", "renewablePercentage"))
+    assert isinstance(body["powerProductionTotal"], int) and body["isEstimated"] is False
+    for name in ("datetime", "updatedAt", "createdAt"):
+        assert datetime.fromisoformat(body[name].replace("Z", "+00:00")).tzinfo is not None
+
+
+def test_updated_at_is_the_load_time_of_the_data_not_the_answer_time(client: Any,
+                                                                      api_warehouse: ApiWarehouse) -> None:
+    (loaded_at,), = api_warehouse.query(
+        "select max(source_loaded_at) from marts.fct_grid_generation_by_fuel where region = 'DE' "
         "and resolution = 'PT1H' and interval_start_utc = %s", (LAST_FINAL_HOUR,))
-    assert body["datetime"] == iso(LAST_FINAL_HOUR) and body["powerProductionTotal"] == half_up(generation)
-    assert body["powerProductionBreakdown"] == {} and body["fossilFreePercentage"] is None
+    assert loaded_at is not None and datetime.now(UTC) - loaded_at > timedelta(seconds=0)
+    latest = client.get("/v3/carbon-intensity/latest", params={"zone": "DE"}).json()
+    assert latest["datetime"] == iso(LAST_FINAL_HOUR)
+    assert latest["updatedAt"] == iso_ms(loaded_at) == latest["createdAt"]
+    # asked again later, the answer says the same: it is the data's time, not the answer's
+    time.sleep(0.01)
+    assert client.get("/v3/carbon-intensity/latest", params={"zone": "DE"}).json()["updatedAt"] == iso_ms(loaded_at)
+    (newest_february,), = api_warehouse.query(
+        "select max(source_loaded_at) from marts.fct_grid_generation_by_fuel where region = 'DE' "
+        "and resolution = 'PT1H' and interval_start_utc >= '2025-02-01' and interval_start_utc < '2025-03-01'")
+    month = client.get("/v3/carbon-intensity/past", params={
+        "zone": "DE", "datetime": "2025-02-10T00:00:00Z", "temporalGranularity": "monthly"}).json()
+    assert month["updatedAt"] == iso_ms(newest_february)
+
+
+@pytest.mark.parametrize("zone", ["50Hertz", "Amprion", "TenneT", "TransnetBW"])
+def test_locality_is_served_for_the_control_areas_as_the_mart_computes_it(client: Any, api_warehouse: ApiWarehouse,
+                                                                         zone: str) -> None:
+    latest = client.get("/v3/carbon-intensity/latest", params={"zone": zone, "model": "locality"})
+    assert latest.status_code == 200, latest.text
+    body = latest.json()
+    (value,), = api_warehouse.query(
+        "select locality_intensity_g_per_kwh from marts.fct_grid_locality_intensity where region = %s "
+        "and scope = 'lifecycle' and resolution = 'PT1H' and interval_start_utc = %s", (zone, LAST_FINAL_HOUR))
+    assert (body["model"], body["datetime"]) == ("locality", iso(LAST_FINAL_HOUR))
+    assert body["carbonIntensityExact"] == pytest.approx(float(value), rel=1e-12)
+    history = client.get("/v3/carbon-intensity/history", params={"zone": zone, "model": "locality"}).json()
+    assert len(history["history"]) == 24 - PENDING_HOURS
+
+
+def test_zone_locality_is_what_a_household_of_the_area_is_attributed(client: Any,
+                                                                     api_warehouse: ApiWarehouse) -> None:
+    rows = api_warehouse.query(
+        "select interval_start_utc, intensity_g_per_kwh from marts.fct_household_emissions "
+        "where model = 'locality' and scope = 'direct' and region_used = 'TransnetBW' and status = 'OK' "
+        "and interval_start_utc >= '2025-03-01' and interval_start_utc < '2025-03-02'")
+    assert rows
+    served = client.get("/v3/carbon-intensity/past-range", params={
+        "zone": "TransnetBW", "model": "locality", "emissionFactorType": "direct",
+        "start": "2025-03-01T00:00:00Z", "end": "2025-03-02T00:00:00Z"}).json()["data"]
+    by_hour = {p["datetime"]: p["carbonIntensityExact"] for p in served}
+    for start, intensity in rows:
+        assert by_hour[iso(start)] == pytest.approx(float(intensity), rel=1e-12)
+
+
+@pytest.mark.parametrize(("zone", "why"), [("DE", "DE is the pool the control areas import from"),
+                                           ("CISO", "only German control areas have a load balance")])
+def test_locality_where_it_does_not_exist_is_a_422_saying_why(client: Any, zone: str, why: str) -> None:
+    for path in ("/v3/carbon-intensity/latest", "/v3/carbon-intensity/history", "/grid/heatmap"):
+        answer = client.get(path, params={"zone": zone, "model": "locality"})
+        assert answer.status_code == 422, answer.text
+        detail = answer.json()["detail"]
+        assert f"model 'locality' does not exist for zone {zone}" in detail and why in detail
+        assert "50Hertz, Amprion, TenneT, TransnetBW" in detail
 
 
 @pytest.mark.parametrize(("path", "params", "status", "words"), [
     ("/v3/carbon-intensity/latest", {"zone": "FR"}, 404, "unknown zone 'FR': zones with data are 50Hertz, Amprion"),
     ("/v3/carbon-intensity/latest", {}, 422, "zone is required"),
-    ("/v3/carbon-intensity/latest", {"zone": "DE", "model": "locality"}, 422, "per household"),
+    ("/v3/carbon-intensity/latest", {"zone": "DE", "model": "locality"}, 422, "does not exist for zone DE"),
     ("/v3/carbon-intensity/latest", {"zone": "DE", "model": "marginal"}, 422, "unknown model 'marginal'"),
     ("/v3/carbon-intensity/latest", {"zone": "DE", "emissionFactorType": "scope3"}, 422, "emissionFactorType"),
     ("/v3/carbon-intensity/history", {"zone": "DE", "temporalGranularity": "5_minutes"}, 422, "temporalGranularity"),

@@ -71,3 +71,20 @@ def test_the_client_maps_a_bad_token_to_its_invalid_token_error(electricitymaps_
 
     with pytest.raises(ElectricityMapsInvalidTokenError):
         asyncio.run(read())
+
+
+def test_the_clients_power_breakdown_refuses_the_flow_totals_we_do_not_invent(electricitymaps_at: str, auth: Auth,
+                                                                                api_warehouse: ApiWarehouse) -> None:
+    """aioelectricitymaps declares powerConsumptionTotal, powerImportTotal and powerExportTotal as int; the marts
+    hold no flows, so we serve null and the client refuses the answer (mashumaro's InvalidFieldValue) rather than
+    read made-up zeros. Everything before those fields in its model (breakdowns, percentages) it accepts."""
+    from aioelectricitymaps import ElectricityMaps, ZoneRequest
+    from mashumaro.exceptions import InvalidFieldValue
+
+    async def read() -> Any:
+        async with ElectricityMaps(token=auth.admin_token) as client:
+            return await client.latest_power_breakdown(ZoneRequest("DE"))
+
+    with pytest.raises(InvalidFieldValue) as refused:
+        asyncio.run(read())
+    assert refused.value.field_name == "power_consumption_total"

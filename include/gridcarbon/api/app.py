@@ -38,10 +38,11 @@ curl -H "Authorization: Bearer $TOKEN" 'http://localhost:8080{URL_PREFIX}/v3/car
 electricityMaps clients may send the token as `auth-token` instead; the dashboard uses the Airflow UI's login.
 
 **electricityMaps v3 subset** (`/v3/...`): drop-in for clients of electricityMaps' API with these differences:
-production-based intensities of our attribution models (`model`: average, merit_order, worst_emitter), zones
-of the marts, nothing estimated (intervals without a final value are left out), integer `carbonIntensity`
-plus `carbonIntensityExact`, `history` ending at the newest data in the marts, and `power-breakdown` with
-the total generation only (the marts hold no fuel mix).
+production-based intensities of our attribution models (`model`: average, merit_order, worst_emitter; locality
+for the German control areas), zones of the marts, nothing estimated (intervals without a final value are left
+out), integer `carbonIntensity` plus `carbonIntensityExact`, `updatedAt` = when the interval's generation was
+last loaded, `history` ending at the newest data in the marts, and `power-breakdown` with production by fuel
+(electricityMaps' keys) but no flows: consumption, import and export totals are null.
 
 **Households** (`/households/...`): emissions over a range at interval, local-day or local-month grain, all
 four models and both scopes side by side (the spread between models is the uncertainty of the answer), EV

@@ -7,23 +7,32 @@ send an Airflow JWT as their token. What differs from electricityMaps, on purpos
 - **Zones** are the regions of the marts: ``DE``, the control areas ``50Hertz``, ``Amprion``, ``TenneT``,
   ``TransnetBW`` and the US balancing authorities/ISOs with data (``/v3/zones``); matched case-insensitively.
 - **Intensities are production-based** (DOMAIN §3), not flow-traced consumption intensities. ``model`` (ours)
-  picks the attribution model: ``average`` (default), ``merit_order`` or ``worst_emitter``;
+  picks the attribution model: ``average`` (default), ``merit_order``, ``worst_emitter`` for every zone, and
+  ``locality`` (Model 4, ``marts.fct_grid_locality_intensity``) for the four German control areas only: it needs
+  an area's load balance and the pool of the other areas, so ``DE`` and US zones answer 422 saying so.
   ``emissionFactorType`` picks the scope (``lifecycle``, electricityMaps' default, or ``direct``).
 - **Nothing is estimated.** Only intervals with status ``OK`` are served, with ``isEstimated: false``. An interval
   whose intensity is not final (``PENDING``: consumption newer than the grid data; ``INCOMPLETE_GENERATION``,
   ``NO_GENERATION_DATA``, ...) is left out of ``history`` and ``past-range``, ``latest`` is the newest final
   interval, and ``past`` answers 404 naming the status. A day, month or year (``temporalGranularity``) is served
   only when every hour of it is final (UTC calendar, as electricityMaps aggregates); its intensity is the
-  generation-weighted mean of its hours (for ``average`` exactly the period's emissions / generation).
+  generation-weighted mean of its hours (for ``average`` exactly the period's emissions / generation; for
+  ``locality`` load-weighted).
 - ``carbonIntensity`` is an integer (rounded half up, as electricityMaps publishes it and as its clients parse
   it); ``carbonIntensityExact`` carries the mart's value. ``model``, ``status`` and ``flags`` are added fields.
 - ``history`` is the 24 hours (15_minutes/hourly), 30 days, 12 months or 5 years up to the zone's newest
   interval in the marts (not up to now: the marts trail the grid operators' publication).
-- ``updatedAt``/``createdAt``: the marts keep no per-value revision time, so both are the time the value was
-  read from the warehouse.
-- **power-breakdown**: the marts hold the total generation of an interval, not its fuel mix, load or exchanges.
-  ``powerProductionTotal`` (MW, mean over the interval) is served; breakdowns are empty and the totals and
-  percentages the marts cannot give are ``null`` (never invented). Clients that require them (e.g.
+- ``updatedAt``: when the value's input was last loaded: the newest load time of the interval's generation data
+  (``marts.fct_grid_generation_by_fuel.source_loaded_at``; for a day/month/year the newest of its hours; for
+  ``locality`` of every German region, since the pool enters). Never the time of the answer. ``createdAt``: the
+  same (no first-load time is kept).
+- **power-breakdown** (``marts.fct_grid_generation_by_fuel``): ``powerProductionBreakdown`` is the mean power (MW)
+  per electricityMaps key over the interval (our fuels mapped as the dbt docs of that mart show; a key no fuel of
+  the zone maps to is ``null``), ``powerProductionTotal`` their sum, ``fossilFreePercentage`` and
+  ``renewablePercentage`` shares of that **production** (electricityMaps: of the flow-traced consumption). The
+  marts hold no flows, so ``powerConsumptionBreakdown``, ``powerImportBreakdown`` and ``powerExportBreakdown`` are
+  empty and ``powerConsumptionTotal``, ``powerImportTotal`` and ``powerExportTotal`` are ``null`` (never invented).
+  Only intervals whose generation is complete are served. Clients that require those totals as numbers (e.g.
   ``aioelectricitymaps``' power-breakdown models) cannot read these answers.
 """
 
@@ -34,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from gridcarbon.api import queries
@@ -70,8 +79,8 @@ class CarbonIntensity(BaseModel):
     carbonIntensity: int = Field(description="gCO2eq/kWh, rounded half up to an integer.")
     carbonIntensityExact: float = Field(description="gCO2eq/kWh as the mart holds it (added field).")
     datetime: str = Field(description="Start of the interval or period (UTC, ISO 8601).")
-    updatedAt: str = Field(description="When the value was read from the marts (no per-value revision time).")
-    createdAt: str = Field(description="Same as updatedAt.")
+    updatedAt: str | None = Field(description="When the value's input (the interval's generation) was last loaded.")
+    createdAt: str | None = Field(description="Same as updatedAt (no first-load time is kept).")
     emissionFactorType: EmissionFactorType
     isEstimated: bool = Field(description="Always false: intervals without a final value are not served.")
     estimationMethod: str | None = Field(description="Always null (nothing is estimated).")
@@ -85,8 +94,8 @@ class CarbonIntensityPoint(BaseModel):
     carbonIntensity: int
     carbonIntensityExact: float
     datetime: str
-    updatedAt: str
-    createdAt: str
+    updatedAt: str | None
+    createdAt: str | None
     emissionFactorType: EmissionFactorType
     isEstimated: bool
     estimationMethod: str | None
@@ -107,17 +116,20 @@ class CarbonIntensityRange(BaseModel):
 
 
 class PowerBreakdownPoint(BaseModel):
-    datetime: str
-    updatedAt: str
-    createdAt: str
-    powerConsumptionBreakdown: dict[str, int | None] = Field(description="Empty: not in the marts.")
-    powerProductionBreakdown: dict[str, int | None] = Field(description="Empty: the fuel mix is not in the marts.")
-    powerImportBreakdown: dict[str, int | None] = Field(description="Empty: not in the marts.")
-    powerExportBreakdown: dict[str, int | None] = Field(description="Empty: not in the marts.")
-    fossilFreePercentage: int | None = Field(description="null: needs the fuel mix.")
-    renewablePercentage: int | None = Field(description="null: needs the fuel mix.")
-    powerConsumptionTotal: int | None = Field(description="null: load is not in the marts.")
-    powerProductionTotal: int = Field(description="MW, mean over the interval (generation MWh / hours).")
+    datetime: str = Field(description="Start of the interval (UTC, ISO 8601).")
+    updatedAt: str = Field(description="When the interval's generation data was last loaded.")
+    createdAt: str = Field(description="Same as updatedAt (no first-load time is kept).")
+    powerConsumptionBreakdown: dict[str, int | None] = Field(description="Empty: no flow tracing in the marts.")
+    powerProductionBreakdown: dict[str, int | None] = Field(description=(
+        "MW (mean over the interval) per electricityMaps key; null: no fuel of the zone maps to the key."))
+    powerImportBreakdown: dict[str, int | None] = Field(description="Empty: no flows in the marts.")
+    powerExportBreakdown: dict[str, int | None] = Field(description="Empty: no flows in the marts.")
+    fossilFreePercentage: int | None = Field(description="Share of production (%) from fuels known not to be "
+                                                          "fossil; null when nothing was produced.")
+    renewablePercentage: int | None = Field(description="Share of production (%) from renewable fuels; null when "
+                                                         "nothing was produced.")
+    powerConsumptionTotal: int | None = Field(description="null: no flows in the marts.")
+    powerProductionTotal: int = Field(description="MW, mean over the interval (sum of the breakdown).")
     powerImportTotal: int | None = Field(description="null: not in the marts.")
     powerExportTotal: int | None = Field(description="null: not in the marts.")
     isEstimated: bool
@@ -183,10 +195,11 @@ class ZoneCatalog:
 
 
 def _point(row: dict[str, Any], zone: str | None, granularity: Granularity, scope: EmissionFactorType,
-           model: GridModel, read_at: str) -> dict[str, Any]:
+           model: GridModel) -> dict[str, Any]:
     value = row["intensity"]
+    updated = iso(row["updated_at"]) if row.get("updated_at") else None
     point = {"carbonIntensity": rounded(value), "carbonIntensityExact": float(value),
-             "datetime": iso(row["period_start"]), "updatedAt": read_at, "createdAt": read_at,
+             "datetime": iso(row["period_start"]), "updatedAt": updated, "createdAt": updated,
              "emissionFactorType": scope.value, "isEstimated": False, "estimationMethod": None,
              "temporalGranularity": granularity.value, "model": model.value, "status": "OK",
              "flags": list(row.get("flags") or [])}
@@ -214,15 +227,17 @@ def final_points(request: Request, zone: str, scope: EmissionFactorType, model: 
     return periods
 
 
-def _read_at() -> str:
-    return iso(datetime.now(UTC))
-
-
 def _granularity_range(granularity: Granularity, start: datetime, end: datetime) -> Period:
     """[start, end) widened to whole periods of ``granularity``."""
     first = utc_period(start, granularity).start
     last = utc_period(end - timedelta(microseconds=1), granularity).end
     return Period(first, last)
+
+
+def _history_start(granularity: Granularity, end: datetime) -> datetime:
+    if granularity in HISTORY:
+        return end - HISTORY[granularity]
+    return add_months(utc_period(end, Granularity.monthly).start, -HISTORY_MONTHS[granularity])
 
 
 # --------------------------------------------------------------------------------------------- parameters
@@ -233,11 +248,36 @@ FactorType = Annotated[EmissionFactorType, Query(alias="emissionFactorType",
 TemporalGranularity = Annotated[Granularity, Query(alias="temporalGranularity",
                                                    description="Interval length; days, months and years are "
                                                                "UTC calendar periods built from final hours.")]
-Model = Annotated[str, Query(description="Attribution model: average (default), merit_order or worst_emitter "
-                                         "(locality: per household only).",
-                             json_schema_extra={"enum": ["average", "merit_order", "worst_emitter"]})]
+Model = Annotated[str, Query(description="Attribution model: average (default), merit_order, worst_emitter, or "
+                                         "locality (German control areas only).",
+                             json_schema_extra={"enum": [m.value for m in GridModel]})]
 DisableEstimations = Annotated[bool, Query(alias="disableEstimations",
                                            description="Accepted for compatibility; nothing is ever estimated.")]
+
+
+class IntensityQuery:
+    """The parameters every /v3/carbon-intensity endpoint takes (a FastAPI dependency)."""
+
+    def __init__(self, zone: Zone = None, emission_factor_type: FactorType = EmissionFactorType.lifecycle,
+                 temporal_granularity: TemporalGranularity = Granularity.hourly, model: Model = "average",
+                 disable_estimations: DisableEstimations = False) -> None:
+        self.zone = zone
+        self.scope = emission_factor_type
+        self.granularity = temporal_granularity
+        self.model_name = model
+
+    def resolve(self, request: Request) -> tuple[str, GridModel]:
+        """The zone key and the model: 422 for an unknown model or one the zone does not have, 404 for an
+        unknown zone."""
+        parse_model(self.model_name)
+        key = request.app.state.zones.resolve(request, self.zone)
+        return key, parse_model(self.model_name, key)
+
+    def point(self, row: dict[str, Any], zone: str | None, model: GridModel) -> dict[str, Any]:
+        return _point(row, zone, self.granularity, self.scope, model)
+
+
+Intensity = Annotated[IntensityQuery, Depends()]
 
 
 # --------------------------------------------------------------------------------------------- routes
@@ -259,168 +299,146 @@ def zones(request: Request) -> dict[str, Any]:
 
 @router.get("/carbon-intensity/latest", response_model=CarbonIntensity, responses=ERRORS,
             summary="Newest final carbon intensity of a zone")
-def carbon_intensity_latest(request: Request, zone: Zone = None,
-                            emission_factor_type: FactorType = EmissionFactorType.lifecycle,
-                            temporal_granularity: TemporalGranularity = Granularity.hourly,
-                            model: Model = "average", disable_estimations: DisableEstimations = False,
-                            ) -> dict[str, Any]:
-    grid_model = parse_model(model)
-    key = request.app.state.zones.resolve(request, zone)
+def carbon_intensity_latest(request: Request, q: Intensity) -> dict[str, Any]:
+    key, grid_model = q.resolve(request)
     reader = request.app.state.reader
-    if temporal_granularity in STEP:
-        row = queries.grid_newest(reader, key, emission_factor_type.value,
-                                  RESOLUTION.get(temporal_granularity, "PT1H"), grid_model, final_only=True)
+    what = f"({q.scope.value}, {grid_model.value})"
+    if q.granularity in STEP:
+        row = queries.grid_newest(reader, key, q.scope.value, RESOLUTION.get(q.granularity, "PT1H"), grid_model,
+                                  final_only=True)
         if row is None or row["intensity"] is None:
-            raise ApiError(404, f"{key} has no final {temporal_granularity.value} carbon intensity "
-                                f"({emission_factor_type.value}, {grid_model.value}) in the marts yet")
-        return _point({**row, "period_start": row["interval_start_utc"]}, key, temporal_granularity,
-                      emission_factor_type, grid_model, _read_at())
-    newest = queries.grid_newest(reader, key, emission_factor_type.value, "PT1H", grid_model, final_only=True)
+            raise ApiError(404, f"{key} has no final {q.granularity.value} carbon intensity {what} in the marts yet")
+        return q.point({**row, "period_start": row["interval_start_utc"]}, key, grid_model)
+    newest = queries.grid_newest(reader, key, q.scope.value, "PT1H", grid_model, final_only=True)
     if newest is not None:
-        window = _granularity_range(temporal_granularity, _history_start(temporal_granularity,
-                                                                          newest["interval_end_utc"]),
+        window = _granularity_range(q.granularity, _history_start(q.granularity, newest["interval_end_utc"]),
                                     newest["interval_end_utc"])
-        points = final_points(request, key, emission_factor_type, grid_model, temporal_granularity,
-                              window.start, window.end)
+        points = final_points(request, key, q.scope, grid_model, q.granularity, window.start, window.end)
         if points:
-            return _point(points[-1], key, temporal_granularity, emission_factor_type, grid_model, _read_at())
-    raise ApiError(404, f"{key} has no complete {temporal_granularity.value} period with a final carbon "
-                        f"intensity ({emission_factor_type.value}, {grid_model.value}) in the marts yet")
-
-
-def _history_start(granularity: Granularity, end: datetime) -> datetime:
-    if granularity in HISTORY:
-        return end - HISTORY[granularity]
-    return add_months(utc_period(end, Granularity.monthly).start, -HISTORY_MONTHS[granularity])
+            return q.point(points[-1], key, grid_model)
+    raise ApiError(404, f"{key} has no complete {q.granularity.value} period with a final carbon intensity {what} "
+                        "in the marts yet")
 
 
 @router.get("/carbon-intensity/history", response_model=CarbonIntensityHistory, responses=ERRORS,
             summary="Final carbon intensities of the last 24 hours of data of a zone")
-def carbon_intensity_history(request: Request, zone: Zone = None,
-                             emission_factor_type: FactorType = EmissionFactorType.lifecycle,
-                             temporal_granularity: TemporalGranularity = Granularity.hourly,
-                             model: Model = "average", disable_estimations: DisableEstimations = False,
-                             ) -> dict[str, Any]:
-    grid_model = parse_model(model)
-    key = request.app.state.zones.resolve(request, zone)
-    resolution = RESOLUTION.get(temporal_granularity, "PT1H")
-    newest = queries.grid_newest(request.app.state.reader, key, emission_factor_type.value, resolution,
-                                 grid_model, final_only=False)
+def carbon_intensity_history(request: Request, q: Intensity) -> dict[str, Any]:
+    key, grid_model = q.resolve(request)
+    resolution = RESOLUTION.get(q.granularity, "PT1H")
+    newest = queries.grid_newest(request.app.state.reader, key, q.scope.value, resolution, grid_model,
+                                 final_only=False)
     if newest is None:
         return {"zone": key, "history": []}
     end = newest["interval_end_utc"]
-    start = _history_start(temporal_granularity, end)
-    if temporal_granularity not in STEP:
-        window = _granularity_range(temporal_granularity, start, end)
+    start = _history_start(q.granularity, end)
+    if q.granularity not in STEP:
+        window = _granularity_range(q.granularity, start, end)
         start, end = window.start, window.end
-    read_at = _read_at()
-    points = final_points(request, key, emission_factor_type, grid_model, temporal_granularity, start, end)
-    return {"zone": key, "history": [_point(p, None, temporal_granularity, emission_factor_type, grid_model,
-                                            read_at) for p in points]}
+    points = final_points(request, key, q.scope, grid_model, q.granularity, start, end)
+    return {"zone": key, "history": [q.point(p, None, grid_model) for p in points]}
 
 
 @router.get("/carbon-intensity/past", response_model=CarbonIntensity, responses=ERRORS,
             summary="Final carbon intensity of a zone at a point in time")
-def carbon_intensity_past(request: Request,
+def carbon_intensity_past(request: Request, q: Intensity,
                           datetime_: Annotated[datetime, Query(alias="datetime", description=(
                               "ISO 8601; the interval or period holding it is answered (naive = UTC)."))],
-                          zone: Zone = None,
-                          emission_factor_type: FactorType = EmissionFactorType.lifecycle,
-                          temporal_granularity: TemporalGranularity = Granularity.hourly,
-                          model: Model = "average", disable_estimations: DisableEstimations = False,
                           ) -> dict[str, Any]:
-    grid_model = parse_model(model)
+    parse_model(q.model_name)
     instant = utc(datetime_, "datetime")
-    key = request.app.state.zones.resolve(request, zone)
-    period = utc_period(instant, temporal_granularity)
-    points = final_points(request, key, emission_factor_type, grid_model, temporal_granularity,
-                          period.start, period.end)
+    key, grid_model = q.resolve(request)
+    period = utc_period(instant, q.granularity)
+    points = final_points(request, key, q.scope, grid_model, q.granularity, period.start, period.end)
     if points:
-        return _point(points[0], key, temporal_granularity, emission_factor_type, grid_model, _read_at())
-    if temporal_granularity in STEP:
-        rows = queries.grid_intervals(request.app.state.reader, key, emission_factor_type.value,
-                                      RESOLUTION.get(temporal_granularity, "PT1H"), grid_model,
-                                      period.start, period.end)
+        return q.point(points[0], key, grid_model)
+    if q.granularity in STEP:
+        rows = queries.grid_intervals(request.app.state.reader, key, q.scope.value,
+                                      RESOLUTION.get(q.granularity, "PT1H"), grid_model, period.start, period.end)
         if rows:
             raise ApiError(404, f"{key} {iso(period.start)}: status {rows[0]['status']}, no final carbon "
                                 "intensity (yet)")
-    raise ApiError(404, f"{key} has no final {temporal_granularity.value} carbon intensity for "
+    raise ApiError(404, f"{key} has no final {q.granularity.value} carbon intensity for "
                         f"{iso(period.start)} .. {iso(period.end)} in the marts")
 
 
 @router.get("/carbon-intensity/past-range", response_model=CarbonIntensityRange, responses=ERRORS,
             summary="Final carbon intensities of a zone in [start, end)")
-def carbon_intensity_past_range(request: Request,
+def carbon_intensity_past_range(request: Request, q: Intensity,
                                 start: Annotated[datetime, Query(description="ISO 8601, inclusive (naive = UTC).")],
                                 end: Annotated[datetime, Query(description="ISO 8601, exclusive (naive = UTC).")],
-                                zone: Zone = None,
-                                emission_factor_type: FactorType = EmissionFactorType.lifecycle,
-                                temporal_granularity: TemporalGranularity = Granularity.hourly,
-                                model: Model = "average", disable_estimations: DisableEstimations = False,
                                 ) -> dict[str, Any]:
-    grid_model = parse_model(model)
+    parse_model(q.model_name)
     first, last = utc(start, "start"), utc(end, "end")
-    check_range(first, last, request.app.state.settings.limit(temporal_granularity.value),
-                temporal_granularity.value)
-    key = request.app.state.zones.resolve(request, zone)
-    read_at = _read_at()
-    points = final_points(request, key, emission_factor_type, grid_model, temporal_granularity, first, last)
-    return {"zone": key, "data": [_point(p, None, temporal_granularity, emission_factor_type, grid_model, read_at)
-                                  for p in points]}
+    check_range(first, last, request.app.state.settings.limit(q.granularity.value), q.granularity.value)
+    key, grid_model = q.resolve(request)
+    points = final_points(request, key, q.scope, grid_model, q.granularity, first, last)
+    return {"zone": key, "data": [q.point(p, None, grid_model) for p in points]}
 
 
-def _breakdown(row: dict[str, Any], granularity: Granularity, read_at: str) -> dict[str, Any]:
-    hours = (row["interval_end_utc"] - row["interval_start_utc"]) / timedelta(hours=1)
-    return {"datetime": iso(row["interval_start_utc"]), "updatedAt": read_at, "createdAt": read_at,
-            "powerConsumptionBreakdown": {}, "powerProductionBreakdown": {}, "powerImportBreakdown": {},
-            "powerExportBreakdown": {}, "fossilFreePercentage": None, "renewablePercentage": None,
-            "powerConsumptionTotal": None, "powerProductionTotal": rounded(row["generation_mwh"] / Decimal(hours)),
+# --------------------------------------------------------------------------------------------- power breakdown
+# electricityMaps' production keys (docs block electricitymaps_fuel_keys maps our fuels onto them)
+BREAKDOWN_KEYS = ("nuclear", "geothermal", "biomass", "coal", "wind", "solar", "hydro", "gas", "oil", "unknown",
+                  "hydro discharge", "battery discharge")
+
+
+def _percentage(part: Decimal | None, total: Decimal) -> int | None:
+    return rounded(100 * (part or Decimal(0)) / total) if total else None
+
+
+def _breakdown(row: dict[str, Any], granularity: Granularity) -> dict[str, Any]:
+    powers = row["powers"] or {}
+    total = Decimal(str(row["total_mw"] or 0))
+    updated = iso(row["updated_at"])
+    return {"datetime": iso(row["interval_start_utc"]), "updatedAt": updated, "createdAt": updated,
+            "powerConsumptionBreakdown": {},
+            "powerProductionBreakdown": {key: rounded(powers[key]) if powers.get(key) is not None else None
+                                         for key in BREAKDOWN_KEYS},
+            "powerImportBreakdown": {}, "powerExportBreakdown": {},
+            "fossilFreePercentage": _percentage(row["fossil_free_mw"], total),
+            "renewablePercentage": _percentage(row["renewable_mw"], total),
+            "powerConsumptionTotal": None, "powerProductionTotal": rounded(total),
             "powerImportTotal": None, "powerExportTotal": None, "isEstimated": False, "estimationMethod": None,
             "temporalGranularity": granularity.value}
 
 
-BreakdownGranularity = Annotated[Granularity, Query(alias="temporalGranularity",
-                                                    description="15_minutes or hourly (others: 422).")]
+class BreakdownQuery:
+    """The parameters of the /v3/power-breakdown endpoints (a FastAPI dependency)."""
+
+    def __init__(self, zone: Zone = None,
+                 temporal_granularity: Annotated[Granularity, Query(
+                     alias="temporalGranularity", description="15_minutes or hourly (others: 422).")]
+                 = Granularity.hourly,
+                 disable_estimations: DisableEstimations = False) -> None:
+        self.zone = zone
+        self.granularity = temporal_granularity
+
+    def resolve(self, request: Request) -> tuple[str, str]:
+        """The zone key and the resolution of the mart's intervals."""
+        if self.granularity not in STEP:
+            raise ApiError(422, f"power-breakdown is served for 15_minutes and hourly, not {self.granularity.value}")
+        return request.app.state.zones.resolve(request, self.zone), RESOLUTION.get(self.granularity, "PT1H")
 
 
-def _interval_granularity(granularity: Granularity) -> str:
-    if granularity not in STEP:
-        raise ApiError(422, f"power-breakdown is served for 15_minutes and hourly, not {granularity.value}")
-    return RESOLUTION.get(granularity, "PT1H")
+Breakdown = Annotated[BreakdownQuery, Depends()]
 
 
 @router.get("/power-breakdown/latest", response_model=PowerBreakdown, responses=ERRORS,
-            summary="Newest interval with complete generation (total only, see the module description)")
-def power_breakdown_latest(request: Request, zone: Zone = None,
-                           temporal_granularity: BreakdownGranularity = Granularity.hourly,
-                           disable_estimations: DisableEstimations = False) -> dict[str, Any]:
-    resolution = _interval_granularity(temporal_granularity)
-    key = request.app.state.zones.resolve(request, zone)
-    rows = request.app.state.reader.rows(f"""
-        select interval_start_utc, interval_end_utc, generation_mwh from {queries.GRID}
-        where region = %(zone)s and scope = 'direct' and resolution = %(resolution)s and generation_mwh is not null
-        order by interval_start_utc desc limit 1""", {"zone": key, "resolution": resolution})
+            summary="Production by fuel of the newest interval with complete generation")
+def power_breakdown_latest(request: Request, q: Breakdown) -> dict[str, Any]:
+    key, resolution = q.resolve(request)
+    rows = queries.breakdown_intervals(request.app.state.reader, key, resolution, newest_only=True)
     if not rows:
-        raise ApiError(404, f"{key} has no interval with complete generation in the marts yet")
-    return {"zone": key, **_breakdown(rows[0], temporal_granularity, _read_at())}
+        raise ApiError(404, f"{key} has no {q.granularity.value} interval with complete generation in the marts yet")
+    return {"zone": key, **_breakdown(rows[0], q.granularity)}
 
 
 @router.get("/power-breakdown/history", response_model=PowerBreakdownHistory, responses=ERRORS,
-            summary="Intervals with complete generation of the last 24 hours of data of a zone")
-def power_breakdown_history(request: Request, zone: Zone = None,
-                            temporal_granularity: BreakdownGranularity = Granularity.hourly,
-                            disable_estimations: DisableEstimations = False) -> dict[str, Any]:
-    resolution = _interval_granularity(temporal_granularity)
-    key = request.app.state.zones.resolve(request, zone)
-    rows = request.app.state.reader.rows(f"""
-        with newest as (
-            select max(interval_end_utc) as end_utc from {queries.GRID}
-            where region = %(zone)s and scope = 'direct' and resolution = %(resolution)s
-        )
-        select interval_start_utc, interval_end_utc, generation_mwh from {queries.GRID}, newest
-        where region = %(zone)s and scope = 'direct' and resolution = %(resolution)s
-          and generation_mwh is not null
-          and interval_start_utc >= newest.end_utc - interval '24 hours'
-        order by interval_start_utc""", {"zone": key, "resolution": resolution})
-    read_at = _read_at()
-    return {"zone": key, "history": [_breakdown(r, temporal_granularity, read_at) for r in rows]}
+            summary="Production by fuel of the intervals with complete generation in the last 24 hours of data")
+def power_breakdown_history(request: Request, q: Breakdown) -> dict[str, Any]:
+    key, resolution = q.resolve(request)
+    reader = request.app.state.reader
+    end = queries.breakdown_newest_end(reader, key, resolution)
+    if end is None:
+        return {"zone": key, "history": []}
+    rows = queries.breakdown_intervals(reader, key, resolution, end - timedelta(hours=24), end)
+    return {"zone": key, "history": [_breakdown(r, q.granularity) for r in rows]}

@@ -56,8 +56,9 @@ def heatmap(
                                                       "Europe/Berlin for German zones, else UTC.",
                                           max_length=64)] = None,
 ) -> dict[str, Any]:
-    grid_model = parse_model(model)
+    parse_model(model)
     key = request.app.state.zones.resolve(request, zone)
+    grid_model = parse_model(model, key)
     tz_name = timezone or ("Europe/Berlin" if key in GERMAN_ZONES else "UTC")
     tz = parse_timezone(tz_name)
     catalog = {row["region"]: row for row in request.app.state.zones.rows(request)}

@@ -18,15 +18,18 @@ from gridcarbon.api.errors import ApiError
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 GERMAN_ZONES = ("DE", "50Hertz", "Amprion", "TenneT", "TransnetBW")
+CONTROL_AREAS = GERMAN_ZONES[1:]  # the zones with Model 4 (locality): marts.fct_grid_locality_intensity
 HOUSEHOLD_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
 class GridModel(StrEnum):
-    """Attribution models of ``marts.fct_grid_carbon_intensity`` (locality exists per household only)."""
+    """Attribution models per zone: 1-3 in ``marts.fct_grid_carbon_intensity`` for every zone, 4 (locality) in
+    ``marts.fct_grid_locality_intensity`` for the German control areas only."""
 
     average = "average"
     merit_order = "merit_order"
     worst_emitter = "worst_emitter"
+    locality = "locality"
 
 
 class EmissionFactorType(StrEnum):
@@ -54,26 +57,49 @@ class HouseholdGrain(StrEnum):
 
 HOUSEHOLD_MODELS = ("average", "merit_order", "worst_emitter", "locality")
 SCOPES = ("direct", "lifecycle")
-# column pairs (intensity, status) of fct_grid_carbon_intensity per model
-GRID_COLUMNS: dict[GridModel, tuple[str, str]] = {
-    GridModel.average: ("average_intensity_g_per_kwh", "status"),
-    GridModel.merit_order: ("merit_order_intensity_g_per_kwh", "merit_order_status"),
-    GridModel.worst_emitter: ("worst_emitter_intensity_g_per_kwh", "status"),
+
+
+@dataclass(frozen=True)
+class GridSource:
+    """Where a model's intensity of a zone is: the mart, its intensity and status columns, and the weight (MWh)
+    that makes a period's intensity the energy-weighted mean of its intervals (generation for production-based
+    models, the area's load for locality, which is an intensity of the area's consumption)."""
+
+    table: str
+    intensity: str
+    status: str
+    weight: str
+
+
+GRID_SOURCES: dict[GridModel, GridSource] = {
+    GridModel.average: GridSource("marts.fct_grid_carbon_intensity", "average_intensity_g_per_kwh", "status",
+                                  "generation_mwh"),
+    GridModel.merit_order: GridSource("marts.fct_grid_carbon_intensity", "merit_order_intensity_g_per_kwh",
+                                      "merit_order_status", "generation_mwh"),
+    GridModel.worst_emitter: GridSource("marts.fct_grid_carbon_intensity", "worst_emitter_intensity_g_per_kwh",
+                                        "status", "generation_mwh"),
+    GridModel.locality: GridSource("marts.fct_grid_locality_intensity", "locality_intensity_g_per_kwh", "status",
+                                   "load_mwh"),
 }
 RESOLUTION = {Granularity.fifteen_minutes: "PT15M"}  # every other granularity is built from PT1H rows
 STEP = {Granularity.fifteen_minutes: timedelta(minutes=15), Granularity.hourly: timedelta(hours=1)}
 
 
-def parse_model(value: str) -> GridModel:
-    if value == "locality":
-        raise ApiError(422, "model 'locality' is computed per household and control area, not per zone: "
-                            "read it from /households/{household_id}/emissions; zones offer average, merit_order "
-                            "and worst_emitter")
+def parse_model(value: str, zone: str | None = None) -> GridModel:
+    """The model asked for; with ``zone`` (a resolved zone key) only if it exists for that zone."""
     try:
-        return GridModel(value)
+        model = GridModel(value)
     except ValueError:
-        raise ApiError(422, f"unknown model {value!r}: use one of "
+        raise ApiError(422, f"unknown model {value[:60]!r}: use one of "
                             f"{', '.join(m.value for m in GridModel)}") from None
+    if zone is not None and model is GridModel.locality and zone not in CONTROL_AREAS:
+        why = ("DE is the pool the control areas import from, it has no balance of its own"
+               if zone == "DE" else "only German control areas have a load balance and a pool to import from")
+        raise ApiError(422, f"model 'locality' does not exist for zone {zone}: it is computed per German control "
+                            f"area ({', '.join(CONTROL_AREAS)}) from the area's generation, load and the pool of "
+                            f"the other areas (DOMAIN §3.4); {why}. {zone} offers average, merit_order and "
+                            "worst_emitter")
+    return model
 
 
 def utc(value: datetime, name: str) -> datetime:

@@ -1,7 +1,7 @@
 """The SQL the API runs, all of it on ``marts.*`` (``bi_reader`` can read nothing else).
 
 Each function takes a :class:`~gridcarbon.api.database.MartsReader` and plain values and returns rows as dicts.
-Column names are never taken from the request: models map to fixed column pairs (``params.GRID_COLUMNS``).
+Column names are never taken from the request: models map to fixed marts and columns (``params.GRID_SOURCES``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from gridcarbon.api.database import MartsReader
-from gridcarbon.api.params import GRID_COLUMNS, GridModel
+from gridcarbon.api.params import GERMAN_ZONES, GRID_SOURCES, GridModel
 
 GRID = "marts.fct_grid_carbon_intensity"
+GENERATION = "marts.fct_grid_generation_by_fuel"
 EMISSIONS = "marts.fct_household_emissions"
 MONTHLY = "marts.agg_household_emissions_monthly"
 HOUSEHOLDS = "marts.dim_households"
@@ -31,71 +32,144 @@ def zone_catalog(reader: MartsReader) -> list[dict[str, Any]]:
         order by region""")
 
 
+def _load_regions(zone: str, model: GridModel) -> list[str]:
+    """Regions whose generation an intensity of ``zone`` is computed from: the zone itself, or for locality every
+    German region (the area, the pool of the other areas and DE for the import gap)."""
+    return list(GERMAN_ZONES) if model is GridModel.locality else [zone]
+
+
+def _loads_cte(resolution: str) -> str:
+    """``loads``: the newest load time of the generation of the regions in %(load_regions)s per interval."""
+    return f"""loads as (
+            select interval_start_utc, max(source_loaded_at) as loaded_at
+            from {GENERATION}
+            where region = any(%(load_regions)s) and resolution = {resolution}
+              and interval_start_utc >= %(start)s and interval_start_utc < %(end)s
+            group by interval_start_utc
+        )"""
+
+
 def grid_intervals(reader: MartsReader, zone: str, scope: str, resolution: str, model: GridModel,
                    start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Every interval of ``zone`` starting in [start, end), whatever its status."""
-    intensity, status = GRID_COLUMNS[model]
+    """Every interval of ``zone`` starting in [start, end), whatever its status, with ``updated_at``: when its
+    generation data was last loaded."""
+    src = GRID_SOURCES[model]
     return reader.rows(f"""
-        select interval_start_utc, interval_end_utc, {intensity} as intensity, {status} as status, flags,
-               generation_mwh
-        from {GRID}
-        where region = %(zone)s and scope = %(scope)s and resolution = %(resolution)s
-          and interval_start_utc >= %(start)s and interval_start_utc < %(end)s
-        order by interval_start_utc""",
-        {"zone": zone, "scope": scope, "resolution": resolution, "start": start, "end": end})
+        with {_loads_cte("%(resolution)s")}
+        select t.interval_start_utc, t.interval_end_utc, t.{src.intensity} as intensity, t.{src.status} as status,
+               t.flags, t.{src.weight} as weight_mwh, loads.loaded_at as updated_at
+        from {src.table} as t
+        left join loads on loads.interval_start_utc = t.interval_start_utc
+        where t.region = %(zone)s and t.scope = %(scope)s and t.resolution = %(resolution)s
+          and t.interval_start_utc >= %(start)s and t.interval_start_utc < %(end)s
+        order by t.interval_start_utc""",
+        {"zone": zone, "scope": scope, "resolution": resolution, "start": start, "end": end,
+         "load_regions": _load_regions(zone, model)})
 
 
 def grid_newest(reader: MartsReader, zone: str, scope: str, resolution: str, model: GridModel,
                 final_only: bool) -> dict[str, Any] | None:
     """The newest interval of ``zone`` (``final_only``: the newest with status OK)."""
-    intensity, status = GRID_COLUMNS[model]
+    src = GRID_SOURCES[model]
     rows = reader.rows(f"""
-        select interval_start_utc, interval_end_utc, {intensity} as intensity, {status} as status, flags,
-               generation_mwh
-        from {GRID}
+        select interval_start_utc, interval_end_utc
+        from {src.table}
         where region = %(zone)s and scope = %(scope)s and resolution = %(resolution)s
-          {"and " + status + " = 'OK'" if final_only else ""}
+          {"and " + src.status + " = 'OK'" if final_only else ""}
         order by interval_start_utc desc
         limit 1""", {"zone": zone, "scope": scope, "resolution": resolution})
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    newest = rows[0]
+    return grid_intervals(reader, zone, scope, resolution, model, newest["interval_start_utc"],
+                          newest["interval_end_utc"])[0]
 
 
 def grid_periods(reader: MartsReader, zone: str, scope: str, model: GridModel, unit: str,
                  start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """UTC days, months or years (``unit``) of ``zone`` from its hours in [start, end): the generation-weighted
-    mean intensity of the final hours (for the average model exactly E/G), with the number of final hours."""
-    intensity, status = GRID_COLUMNS[model]
+    """UTC days, months or years (``unit``) of ``zone`` from its hours in [start, end): the energy-weighted mean
+    intensity of the final hours (for the average model exactly E/G), the number of final hours and the newest
+    load time of their generation."""
+    src = GRID_SOURCES[model]
     assert unit in ("day", "month", "year")
+    final = f"t.{src.status} = 'OK'"
     return reader.rows(f"""
-        select date_trunc('{unit}', interval_start_utc, 'UTC') as period_start,
-               count(*) filter (where {status} = 'OK') as final_hours,
-               sum({intensity} * generation_mwh) filter (where {status} = 'OK')
-                 / nullif(sum(generation_mwh) filter (where {status} = 'OK'), 0) as intensity,
-               sum(generation_mwh) filter (where {status} = 'OK') as generation_mwh
-        from {GRID}
-        where region = %(zone)s and scope = %(scope)s and resolution = 'PT1H'
-          and interval_start_utc >= %(start)s and interval_start_utc < %(end)s
+        with {_loads_cte("'PT1H'")}
+        select date_trunc('{unit}', t.interval_start_utc, 'UTC') as period_start,
+               count(*) filter (where {final}) as final_hours,
+               sum(t.{src.intensity} * t.{src.weight}) filter (where {final})
+                 / nullif(sum(t.{src.weight}) filter (where {final}), 0) as intensity,
+               max(loads.loaded_at) filter (where {final}) as updated_at
+        from {src.table} as t
+        left join loads on loads.interval_start_utc = t.interval_start_utc
+        where t.region = %(zone)s and t.scope = %(scope)s and t.resolution = 'PT1H'
+          and t.interval_start_utc >= %(start)s and t.interval_start_utc < %(end)s
         group by 1
-        order by 1""", {"zone": zone, "scope": scope, "start": start, "end": end})
+        order by 1""", {"zone": zone, "scope": scope, "start": start, "end": end,
+                        "load_regions": _load_regions(zone, model)})
+
+
+def breakdown_intervals(reader: MartsReader, zone: str, resolution: str, start: datetime | None = None,
+                        end: datetime | None = None, newest_only: bool = False) -> list[dict[str, Any]]:
+    """Intervals of ``zone`` whose generation is complete (OK or ZERO_GENERATION), each with its power per
+    electricityMaps key (``powers``: key -> MW), the fossil-free and renewable MW, the total and the newest load
+    time; [start, end) or, with ``newest_only``, the newest such interval."""
+    window = "" if newest_only else "and interval_start_utc >= %(start)s and interval_start_utc < %(end)s"
+    return reader.rows(f"""
+        with complete as (
+            select interval_start_utc, interval_end_utc, electricitymaps_key, power_mw, is_fossil_free,
+                   is_renewable, source_loaded_at
+            from {GENERATION}
+            where region = %(zone)s and resolution = %(resolution)s
+              and generation_status in ('OK', 'ZERO_GENERATION') {window}
+        ),
+        intervals as (
+            select interval_start_utc from complete group by interval_start_utc
+            order by interval_start_utc desc {"limit 1" if newest_only else ""}
+        ),
+        keys as (
+            select interval_start_utc, electricitymaps_key, sum(power_mw) as power_mw
+            from complete group by interval_start_utc, electricitymaps_key
+        )
+        select c.interval_start_utc, max(c.interval_end_utc) as interval_end_utc,
+               (select jsonb_object_agg(k.electricitymaps_key, k.power_mw) from keys as k
+                where k.interval_start_utc = c.interval_start_utc) as powers,
+               sum(c.power_mw) as total_mw,
+               sum(c.power_mw) filter (where c.is_fossil_free) as fossil_free_mw,
+               sum(c.power_mw) filter (where c.is_renewable) as renewable_mw,
+               max(c.source_loaded_at) as updated_at
+        from complete as c
+        inner join intervals on intervals.interval_start_utc = c.interval_start_utc
+        group by c.interval_start_utc
+        order by c.interval_start_utc""",
+        {"zone": zone, "resolution": resolution, "start": start, "end": end})
+
+
+def breakdown_newest_end(reader: MartsReader, zone: str, resolution: str) -> datetime | None:
+    """End of the newest interval of ``zone`` in the generation mart, complete or not."""
+    rows = reader.rows(f"select max(interval_end_utc) as end_utc from {GENERATION} "
+                       "where region = %(zone)s and resolution = %(resolution)s",
+                       {"zone": zone, "resolution": resolution})
+    return rows[0]["end_utc"] if rows else None
 
 
 def heatmap_cells(reader: MartsReader, zone: str, scope: str, model: GridModel, timezone: str,
                   start: datetime, end: datetime) -> list[dict[str, Any]]:
     """Hours of ``zone`` in [start, end) by local day and hour of day in ``timezone``; the October hour that
     occurs twice is one cell (generation-weighted), a cell is final only when all its hours are."""
-    intensity, status = GRID_COLUMNS[model]
+    src = GRID_SOURCES[model]
     return reader.rows(f"""
         with hours as (
-            select (interval_start_utc at time zone %(tz)s) as local_start, {intensity} as intensity,
-                   {status} as status, generation_mwh
-            from {GRID}
+            select (interval_start_utc at time zone %(tz)s) as local_start, {src.intensity} as intensity,
+                   {src.status} as status, {src.weight} as weight_mwh
+            from {src.table}
             where region = %(zone)s and scope = %(scope)s and resolution = 'PT1H'
               and interval_start_utc >= %(start)s and interval_start_utc < %(end)s
         )
         select local_start::date as local_date,
                extract(hour from local_start)::int as hour,
                bool_and(status = 'OK') as is_final,
-               sum(intensity * generation_mwh) / nullif(sum(generation_mwh), 0) as intensity,
+               sum(intensity * weight_mwh) / nullif(sum(weight_mwh), 0) as intensity,
                min(status) filter (where status <> 'OK') as status_not_ok
         from hours
         group by 1, 2
