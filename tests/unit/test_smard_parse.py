@@ -243,14 +243,14 @@ def test_series_are_configuration() -> None:
 
 
 def test_plan_lists_the_configured_series_as_values_without_a_request() -> None:
-    """The plan task (``list_series``) with plain values: one item per configured series, a plain dict the mapped
-    task turns back into its ``SeriesSpec`` and the UI shows by label; SMARD is not asked (no request)."""
+    """The plan task (``list_series``) with plain values: one item per region with its configured series, plain
+    dicts the mapped task turns back into ``SeriesSpec``s and the UI shows by label; SMARD is not asked."""
     settings = smard.Settings.from_env(Environment({"SMARD_SERIES": "4067,4169@DE-LU", "SMARD_REGIONS": "DE"}))
     session = FakeSession({})
     items = smard.plan(session, Endpoint("smard", "https://mirror.example/app"), settings)
-    assert [smard.series_label(item) for item in items] == [
-        "4067_DE_quarterhour", "4169_DE-LU_hour", "4169_DE-LU_quarterhour"]
-    assert smard.SeriesSpec.from_dict(items[0]) == smard.SeriesSpec(4067, "DE", "quarterhour")
+    assert [smard.series_label(item) for item in items] == ["DE (1 series)", "DE-LU (2 series)"]
+    assert [[smard.SeriesSpec.from_dict(series).label for series in item["series"]] for item in items] == [
+        ["4067_DE_quarterhour"], ["4169_DE-LU_hour", "4169_DE-LU_quarterhour"]]
     assert json.loads(json.dumps(items)) == items  # an XCom: JSON only
     assert session.requests == []
 
