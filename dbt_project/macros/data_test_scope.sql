@@ -24,18 +24,21 @@
     {%- if 'interval_start_utc' not in columns -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set loaded = 'source_loaded_at' if 'source_loaded_at' in columns
-        else ('_loaded_at' if '_loaded_at' in columns else none) -%}
-    {%- if loaded is none -%}
+    {%- set basis = data_test_scope_basis(relation) -%}
+    {%- set basis_columns = columns if basis == relation
+        else adapter.get_columns_in_relation(basis) | map(attribute='name') | list -%}
+    {%- set loaded = 'source_loaded_at' if 'source_loaded_at' in basis_columns
+        else ('_loaded_at' if '_loaded_at' in basis_columns else none) -%}
+    {%- if loaded is none or 'interval_start_utc' not in basis_columns -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
         select coalesce(to_char(least(
-            (select max(interval_start_utc) from {{ relation }})
+            (select max(interval_start_utc) from {{ basis }})
                 - interval '{{ var("incremental_lookback_days", 7) + 1 }} days',
             (
                 select min(interval_start_utc)
-                from {{ relation }}
+                from {{ basis }}
                 where {{ loaded }} > timestamptz '{{ run_started_at.isoformat() }}'
                     - interval '{{ var("data_test_recent_load_margin", "1 day") }}'
             )
@@ -56,7 +59,7 @@
     {%- endif -%}
     {%- set since = data_test_since(relation) -%}
     {%- if since is not none -%}
-        {%- do predicates.append('interval_start_utc >= ' ~ since) -%}
+        {%- do predicates.append(data_test_scope_predicate(relation, since=since)) -%}
     {%- endif -%}
     {%- if predicates | length == 0 -%}
         {{ return(relation) }}
@@ -65,4 +68,44 @@
         (select * from {{ relation }} where {{ predicates | join(' and ') }}) dbt_subquery
     {%- endset -%}
     {{ return(filtered) }}
+{%- endmacro %}
+
+{#
+    For singular tests: the predicate selecting the rows of `relation` a test reads under the scope ('true' when it
+    reads everything); qualifier: the relation's alias with a dot, if any.
+#}
+{% macro data_test_scope_predicate(relation, qualifier='', since='unset') -%}
+    {%- set since = data_test_since(relation) if since == 'unset' else since -%}
+    {%- if since is none -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set predicate = qualifier ~ 'interval_start_utc >= ' ~ since -%}
+    {#- a view whose rows are picked per UTC hour (a window partitioned by hour_start_utc) gets the bound on that
+        column too, which Postgres pushes below the window to the raw rows -#}
+    {%- if 'hour_start_utc' in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+        {%- set predicate = predicate ~ ' and ' ~ qualifier ~ 'hour_start_utc >= ' ~ utc_hour_start(since) -%}
+    {%- endif -%}
+    {{ return(predicate) }}
+{%- endmacro %}
+
+{#
+    Where the recent rows of `relation` are found cheaply: a view with exactly one parent, a source, is computed from
+    that raw table (its window functions or joins would otherwise be evaluated over the whole history twice just to
+    find the bound); any other relation is its own basis.
+#}
+{% macro data_test_scope_basis(relation) -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.schema == relation.schema
+            and (node.alias or node.name) == relation.identifier -%}
+            {%- set parents = node.depends_on.nodes -%}
+            {%- if node.config.materialized == 'view' and parents | length == 1
+                and parents[0].startswith('source.') and parents[0] in graph.sources -%}
+                {%- set source_node = graph.sources[parents[0]] -%}
+                {{ return(adapter.get_relation(
+                    database=source_node.database, schema=source_node.schema,
+                    identifier=source_node.identifier) or relation) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(relation) }}
 {%- endmacro %}

@@ -1,7 +1,10 @@
 -- DOMAIN §3.4 property (ii) for complete intervals without an import gap:
 --   sum_a L_a I_loc,a = sum_a min(L_a, G_a) I_a^gen + D I_pool   (kg, tolerance 1 kg).
+-- With var data_test_scope = 'recent' (macro data_test_scope_predicate) only the intervals an asset-triggered run
+-- rebuilt.
 with areas as (
     select * from {{ ref('int_locality_intensity') }}
+    where {{ data_test_scope_predicate(ref('int_locality_intensity')) }}
 ),
 
 complete_intervals as (
