@@ -7,15 +7,7 @@
 --   inside the interval; the factor effective at the interval start is used.
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
 -- loaded generation or redispatch rows. A factor version dated before that needs --full-refresh (methodology item 9).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['region', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-    )
-}}
+{{ window_replace_config(['region', 'resolution', 'interval_start_utc']) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_generation_by_fuel_quarter_hourly')},
     {'relation': ref('int_generation_by_fuel_hourly')},

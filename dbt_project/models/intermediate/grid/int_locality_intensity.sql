@@ -10,15 +10,7 @@
 -- quarter-hours (e.g. BALANCE_GAP_IMPORTED, LOAD_MISSING, SERIES_ABSENT) besides its own.
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval (all areas of
 -- its pool) with a newly loaded input of any area or of the import region.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['control_area', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-    )
-}}
+{{ window_replace_config(['control_area', 'resolution', 'interval_start_utc']) }}
 {%- set areas = var('german_control_areas', ['50Hertz', 'Amprion', 'TenneT', 'TransnetBW']) %}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_control_area_balances')},

@@ -1,16 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
-        incremental_strategy='window_replace',
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
-            {'columns': ['household_id', 'settings_fingerprint']},
-        ],
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
+    extra_indexes=[{'columns': ['household_id', 'settings_fingerprint']}],
+    post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 -- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,
 -- split into EV and household parts with the same intensity; rd_* = "of which caused by redispatch"
 -- (locality only). Incremental (macros/attribution/incremental_replace.sql): replaces everything from the hour
