@@ -28,28 +28,9 @@ with household_intensity as (
     {%- endif %}
 )
 
+-- the matched rows are the fact's rows: int_household_intensity_matched computes every column (emissions = c * I /
+-- 1000, gated on the model status); the fact selects the columns of its enforced contract (_emissions__models.yml),
+-- so they are named once
 select
-    household_id,
-    interval_start_utc,
-    interval_end_utc,
-    resolution,
-    model,
-    scope,
-    region_used,
-    intensity_resolution,
-    consumption_kwh,
-    ev_kwh,
-    household_kwh,
-    intensity_g_per_kwh,
-    emissions_kg,
-    ev_emissions_kg,
-    household_emissions_kg,
-    rd_intensity_g_per_kwh,
-    rd_emissions_kg,
-    marginal_fuel,
-    status,
-    flags,
-    factor_ids,
-    settings_fingerprint,
-    source_loaded_at
+    {{ model.columns.keys() | join(',\n    ') }}
 from household_intensity
