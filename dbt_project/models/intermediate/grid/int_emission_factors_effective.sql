@@ -15,62 +15,27 @@
 ]) %}
 {{ replace_from_marker(replace_from) }}
 with generation_keys as (
-    select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
-    from {{ ref('int_generation_by_fuel_quarter_hourly') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
-    union all
-    select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
-    from {{ ref('int_generation_by_fuel_hourly') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
+    {{ generation_by_fuel_rows(
+        replace_from, ['region', 'resolution', 'interval_start_utc', 'interval_end_utc', 'fuel', 'source_loaded_at']
+    ) }}
 ),
 
 lookup_key_rows as (
     select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
+        generation_keys.region,
+        generation_keys.resolution,
+        generation_keys.interval_start_utc,
+        generation_keys.interval_end_utc,
+        lookup_fuels.fuel,
+        generation_keys.source_loaded_at
     from generation_keys
+    -- the generation's own fuel, and wind_onshore in every interval: the negative-price override of the merit order
+    -- needs e_wind_onshore(t) (§3.2)
+    cross join lateral (values (generation_keys.fuel), ('wind_onshore')) as lookup_fuels (fuel)
     union all
-    -- the negative-price override of the merit order needs e_wind_onshore(t) in every interval (§3.2)
-    select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        'wind_onshore' as fuel,
-        source_loaded_at
-    from generation_keys
-    union all
-    select
-        control_area as region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
-    from {{ ref('int_redispatch_by_interval') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
+    {{ input_rows(ref('int_redispatch_by_interval'), replace_from, [
+        'control_area as region', 'resolution', 'interval_start_utc', 'interval_end_utc', 'fuel', 'source_loaded_at',
+    ]) }}
 ),
 
 lookup_keys as (
