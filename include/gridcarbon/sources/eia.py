@@ -76,10 +76,10 @@ class Settings:
                    page_length=min(env.integer("EIA_PAGE_LENGTH", MAX_PAGE_LENGTH, minimum=1), MAX_PAGE_LENGTH))
 
 
-def _route_record(name: str, scope: tuple[str, str], series: tuple[str, str], names: tuple[str, str],
-                  doc: str) -> type[Record]:
+def _route_record(name: str, scope: tuple[str, str], series: tuple[str, str],
+                  names: tuple[tuple[str, str], tuple[str, str]], doc: str) -> type[Record]:
     """The record class of one ``electricity/rto`` route, whose fields are its raw table's columns: the two keys of
-    a series (``(column, description)``), the hour, the value, the two keys' names as published, the unit."""
+    a series and their names as published (each ``(column, description)``), the hour, the value, the unit."""
     return make_dataclass(name, [
         (scope[0], str, field(metadata=sql("text not null", scope[1]))),
         (series[0], str, field(metadata=sql("text not null", series[1]))),
@@ -87,23 +87,26 @@ def _route_record(name: str, scope: tuple[str, str], series: tuple[str, str], na
          field(metadata=sql("timestamptz not null", "start of the hour (EIA period - 1 h), UTC"))),
         ("value_mwh", Decimal | None,
          field(metadata=sql("numeric", "MWh in the hour (= average MW); NULL = not reported"))),
-        (names[0], str | None, field(metadata=sql("text"))),
-        (names[1], str | None, field(metadata=sql("text"))),
-        ("value_units", str | None, field(metadata=sql("text"))),
+        (names[0][0], str | None, field(metadata=sql("text", names[0][1]))),
+        (names[1][0], str | None, field(metadata=sql("text", names[1][1]))),
+        ("value_units", str | None, field(metadata=sql("text", "unit of the value as published (megawatthours)"))),
     ], bases=(Record,), frozen=True, namespace={"__doc__": doc, "__module__": __name__})
 
 
 FuelTypeRecord = _route_record(
     "FuelTypeRecord", ("respondent", "balancing authority code (e.g. PACW)"),
-    ("fueltype", "EIA fuel type code (NG, COL, NUC, SUN, WND, WAT, ...)"), ("respondent_name", "type_name"),
+    ("fueltype", "EIA fuel type code (NG, COL, NUC, SUN, WND, WAT, ...)"),
+    (("respondent_name", "balancing authority name as published"), ("type_name", "fuel type name as published")),
     "One row of ``raw_eia.fuel_type_data``: a balancing authority's net generation of one fuel type in one hour.")
 RegionRecord = _route_record(
     "RegionRecord", ("respondent", "balancing authority code"),
-    ("type", "D demand, NG net generation, DF demand forecast, TI total interchange"), ("respondent_name", "type_name"),
+    ("type", "D demand, NG net generation, DF demand forecast, TI total interchange"),
+    (("respondent_name", "balancing authority name as published"), ("type_name", "type name as published")),
     "One row of ``raw_eia.region_data``: a balancing authority's demand, generation, forecast or interchange.")
 InterchangeRecord = _route_record(
     "InterchangeRecord", ("from_ba", "reporting balancing authority"), ("to_ba", "neighbouring balancing authority"),
-    ("from_ba_name", "to_ba_name"), "One row of ``raw_eia.interchange_data``: the interchange between two BAs.")
+    (("from_ba_name", "name of from_ba as published"), ("to_ba_name", "name of to_ba as published")),
+    "One row of ``raw_eia.interchange_data``: the interchange between two BAs.")
 
 FUEL_TYPE_DATA = FuelTypeRecord.table(
     "raw_eia", "fuel_type_data", primary_key=("respondent", "fueltype", "interval_start_utc"),

@@ -87,11 +87,11 @@ class Home(HomeRow):
 
     time_zone: str | None = field(metadata=sql("text", "IANA time zone of the home (timeZone)"))
     currency: str | None = field(metadata=sql("text", "currency of the current subscription's prices"))
-    app_nickname: str | None = field(metadata=sql("text", "nickname given in the Tibber app (personal data)"))
-    address1: str | None = field(metadata=sql("text", "street address (personal data)"))
-    postal_code: str | None = field(metadata=sql("text", "postal code (personal data)"))
-    city: str | None = field(metadata=sql("text", "city (personal data)"))
-    country: str | None = field(metadata=sql("text", "country code"))
+    app_nickname: str | None = field(metadata=sql("text", "app nickname (personal data, not passed on to staging)"))
+    address1: str | None = field(metadata=sql("text", "street address (personal data, not passed on to staging)"))
+    postal_code: str | None = field(metadata=sql("text", "postal code (personal data, not passed on to staging)"))
+    city: str | None = field(metadata=sql("text", "city (personal data, not passed on to staging)"))
+    country: str | None = field(metadata=sql("text", "country code (not passed on to staging)"))
 
 
 @dataclass(frozen=True)

@@ -11,20 +11,12 @@
 -- consumption or newly loaded grid data (DE or a control area: a SMARD backfill reaches the households that were
 -- waiting for it), and every interval of a household whose settings changed.
 -- depends_on: {{ ref('int_households_configured') }}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['household_id', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
-            {'columns': ['household_id', 'settings_fingerprint']},
-        ],
-        pre_hook="set local jit = off",
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['household_id', 'resolution', 'interval_start_utc'],
+    extra_indexes=[{'columns': ['household_id', 'settings_fingerprint']}],
+    pre_hook="set local jit = off",
+    post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('fct_household_consumption')},
     {'relation': ref('int_grid_intensity'),

@@ -4,15 +4,7 @@
 -- emissions delta dE_RD_a = sum_f (R_up - R_down) e_f (kg, may be negative).
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
 -- loaded generation, load or redispatch rows.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['control_area', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-    )
-}}
+{{ window_replace_config(['control_area', 'resolution', 'interval_start_utc']) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_grid_intensity'), 'where': 'changed_input.region in ' ~ german_control_areas_sql()},
     {'relation': ref('stg_smard__load'), 'loaded': '_loaded_at',

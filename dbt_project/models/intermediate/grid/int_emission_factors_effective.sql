@@ -7,15 +7,7 @@
 --   inside the interval; the factor effective at the interval start is used.
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
 -- loaded generation or redispatch rows. A factor version dated before that needs --full-refresh (methodology item 9).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['region', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-    )
-}}
+{{ window_replace_config(['region', 'resolution', 'interval_start_utc']) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_generation_by_fuel_quarter_hourly')},
     {'relation': ref('int_generation_by_fuel_hourly')},
@@ -23,62 +15,27 @@
 ]) %}
 {{ replace_from_marker(replace_from) }}
 with generation_keys as (
-    select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
-    from {{ ref('int_generation_by_fuel_quarter_hourly') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
-    union all
-    select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
-    from {{ ref('int_generation_by_fuel_hourly') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
+    {{ generation_by_fuel_rows(
+        replace_from, ['region', 'resolution', 'interval_start_utc', 'interval_end_utc', 'fuel', 'source_loaded_at']
+    ) }}
 ),
 
 lookup_key_rows as (
     select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
+        generation_keys.region,
+        generation_keys.resolution,
+        generation_keys.interval_start_utc,
+        generation_keys.interval_end_utc,
+        lookup_fuels.fuel,
+        generation_keys.source_loaded_at
     from generation_keys
+    -- the generation's own fuel, and wind_onshore in every interval: the negative-price override of the merit order
+    -- needs e_wind_onshore(t) (§3.2)
+    cross join lateral (values (generation_keys.fuel), ('wind_onshore')) as lookup_fuels (fuel)
     union all
-    -- the negative-price override of the merit order needs e_wind_onshore(t) in every interval (§3.2)
-    select
-        region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        'wind_onshore' as fuel,
-        source_loaded_at
-    from generation_keys
-    union all
-    select
-        control_area as region,
-        resolution,
-        interval_start_utc,
-        interval_end_utc,
-        fuel,
-        source_loaded_at
-    from {{ ref('int_redispatch_by_interval') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
+    {{ input_rows(ref('int_redispatch_by_interval'), replace_from, [
+        'control_area as region', 'resolution', 'interval_start_utc', 'interval_end_utc', 'fuel', 'source_loaded_at',
+    ]) }}
 ),
 
 lookup_keys as (

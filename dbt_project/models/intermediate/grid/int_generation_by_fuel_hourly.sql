@@ -6,18 +6,7 @@
 -- One source per (region, hour): smard, then eia, then iso (EIA respondent and ISO names can coincide, e.g. PJM).
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every hour with newly loaded
 -- rows of any of the sources.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['region', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
-            {'columns': ['region', 'fuel']},
-        ],
-    )
-}}
+{{ window_replace_config(['region', 'interval_start_utc'], extra_indexes=[{'columns': ['region', 'fuel']}]) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_generation_by_fuel_quarter_hourly')},
     {'relation': ref('stg_smard__generation'), 'loaded': '_loaded_at',

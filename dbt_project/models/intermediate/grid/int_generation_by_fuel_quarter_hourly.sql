@@ -1,15 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['region', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
-            {'columns': ['region', 'fuel']},
-        ],
-    )
-}}
+{{ window_replace_config(['region', 'interval_start_utc'], extra_indexes=[{'columns': ['region', 'fuel']}]) }}
 -- Generation per region, quarter-hour and canonical fuel (SMARD quarterhour series), DOMAIN §0, §4.3, §4.8.
 -- Several source series mapping to one fuel are summed; a fuel is published only if all its series are.
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every quarter-hour with

@@ -17,15 +17,7 @@
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval with newly
 -- loaded generation or price rows. PENDING is decided on the rebuilt rows (the newest published interval is in them
 -- or older than all of them); the fuels a region must report are read from the whole history.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['region', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-    )
-}}
+{{ window_replace_config(['region', 'resolution', 'interval_start_utc']) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_generation_by_fuel_quarter_hourly')},
     {'relation': ref('int_generation_by_fuel_hourly')},
@@ -33,18 +25,11 @@
 ]) %}
 {{ replace_from_marker(replace_from) }}
 with generation as (
-    select * from {{ ref('int_generation_by_fuel_quarter_hourly') }}
-    where interval_start_utc >= {{ replace_from }}
-    union all
-    select * from {{ ref('int_generation_by_fuel_hourly') }}
-    where interval_start_utc >= {{ replace_from }}
+    {{ generation_by_fuel_rows(replace_from) }}
 ),
 
 factors as (
-    select * from {{ ref('int_emission_factors_effective') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
+    {{ input_rows(ref('int_emission_factors_effective'), replace_from) }}
 ),
 
 ranks as (
@@ -96,15 +81,9 @@ absent_series as (
 ),
 
 prices as (
-    select
-        resolution,
-        interval_start_utc,
-        price_eur_per_mwh,
-        _loaded_at
-    from {{ ref('stg_smard__prices') }}
-    {%- if is_incremental() %}
-        where interval_start_utc >= {{ replace_from }}
-    {%- endif %}
+    {{ input_rows(
+        ref('stg_smard__prices'), replace_from, ['resolution', 'interval_start_utc', 'price_eur_per_mwh', '_loaded_at']
+    ) }}
 ),
 
 quarter_hour_prices_by_hour as (
@@ -416,56 +395,13 @@ intensity as (
         factor_ids,
         source_loaded_at
     from with_merit_order_status
-),
-
--- every flag and non-OK status of the quarter-hours of an hour (DOMAIN §4.10: statuses are flags as well)
-quarter_hour_flags_by_hour as (
-    select
-        intensity.region,
-        intensity.scope,
-        {{ utc_hour_start('intensity.interval_start_utc') }} as interval_start_utc,
-        array_agg(
-            distinct quarter_hour_flags.quarter_hour_flag order by quarter_hour_flags.quarter_hour_flag
-        ) as flags
-    from intensity
-    cross join
-        lateral unnest(
-            intensity.flags
-            || array_remove(array[
-                case when intensity.status <> 'OK' then intensity.status end,
-                case when intensity.merit_order_status <> 'OK' then intensity.merit_order_status end
-            ]::text[], null)
-        ) as quarter_hour_flags (quarter_hour_flag)
-    where intensity.resolution = 'PT15M'
-    group by intensity.region, intensity.scope, {{ utc_hour_start('intensity.interval_start_utc') }}
 )
 
-select
-    intensity.source_system,
-    intensity.region,
-    intensity.resolution,
-    intensity.interval_start_utc,
-    intensity.interval_end_utc,
-    intensity.scope,
-    intensity.generation_mwh,
-    intensity.emissions_kg,
-    intensity.average_intensity_g_per_kwh,
-    intensity.marginal_fuel,
-    intensity.merit_order_intensity_g_per_kwh,
-    intensity.merit_order_factor_id,
-    intensity.worst_fuel,
-    intensity.worst_emitter_intensity_g_per_kwh,
-    intensity.worst_factor_id,
-    intensity.price_eur_per_mwh,
-    intensity.status,
-    intensity.merit_order_status,
-    {{ flag_union(["intensity.flags", "quarter_hour_flags_by_hour.flags"]) }} as flags,
-    intensity.factor_ids,
-    intensity.source_loaded_at
-from intensity
-left join quarter_hour_flags_by_hour
-    on
-        intensity.resolution = 'PT1H'
-        and intensity.region = quarter_hour_flags_by_hour.region
-        and intensity.scope = quarter_hour_flags_by_hour.scope
-        and intensity.interval_start_utc = quarter_hour_flags_by_hour.interval_start_utc
+-- every column of intensity; an hourly row also carries every flag and non-OK status of its quarter-hours
+-- (macros/quarter_hour_flags.sql)
+{{ select_with_quarter_hour_flags('intensity', 'region', columns=[
+    'source_system', 'region', 'resolution', 'interval_start_utc', 'interval_end_utc', 'scope', 'generation_mwh',
+    'emissions_kg', 'average_intensity_g_per_kwh', 'marginal_fuel', 'merit_order_intensity_g_per_kwh',
+    'merit_order_factor_id', 'worst_fuel', 'worst_emitter_intensity_g_per_kwh', 'worst_factor_id',
+    'price_eur_per_mwh', 'status', 'merit_order_status', 'flags', 'factor_ids', 'source_loaded_at',
+], status_columns=['status', 'merit_order_status']) }}

@@ -10,15 +10,7 @@
 -- quarter-hours (e.g. BALANCE_GAP_IMPORTED, LOAD_MISSING, SERIES_ABSENT) besides its own.
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval (all areas of
 -- its pool) with a newly loaded input of any area or of the import region.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['control_area', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-    )
-}}
+{{ window_replace_config(['control_area', 'resolution', 'interval_start_utc']) }}
 {%- set areas = var('german_control_areas', ['50Hertz', 'Amprion', 'TenneT', 'TransnetBW']) %}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_control_area_balances')},
@@ -222,53 +214,13 @@ locality as (
         ]) }} as factor_ids,
         pool_source_loaded_at as source_loaded_at
     from areas
-),
-
--- every flag and non-OK status of the quarter-hours of an hour (DOMAIN §4.10: statuses are flags as well)
-quarter_hour_flags_by_hour as (
-    select
-        locality.control_area,
-        locality.scope,
-        {{ utc_hour_start('locality.interval_start_utc') }} as interval_start_utc,
-        array_agg(
-            distinct quarter_hour_flags.quarter_hour_flag order by quarter_hour_flags.quarter_hour_flag
-        ) as flags
-    from locality
-    cross join
-        lateral unnest(
-            locality.flags
-            || array_remove(array[case when locality.status <> 'OK' then locality.status end]::text[], null)
-        ) as quarter_hour_flags (quarter_hour_flag)
-    where locality.resolution = 'PT15M'
-    group by locality.control_area, locality.scope, {{ utc_hour_start('locality.interval_start_utc') }}
 )
 
-select
-    locality.control_area,
-    locality.resolution,
-    locality.interval_start_utc,
-    locality.interval_end_utc,
-    locality.scope,
-    locality.generation_mwh,
-    locality.emissions_kg,
-    locality.load_mwh,
-    locality.surplus_mwh,
-    locality.deficit_mwh,
-    locality.import_gap_mwh,
-    locality.pool_intensity_g_per_kwh,
-    locality.locality_intensity_g_per_kwh,
-    locality.rd_intensity_g_per_kwh,
-    locality.redispatch_up_mwh,
-    locality.redispatch_down_mwh,
-    locality.redispatch_delta_emissions_kg,
-    locality.status,
-    {{ flag_union(["locality.flags", "quarter_hour_flags_by_hour.flags"]) }} as flags,
-    locality.factor_ids,
-    locality.source_loaded_at
-from locality
-left join quarter_hour_flags_by_hour
-    on
-        locality.resolution = 'PT1H'
-        and locality.control_area = quarter_hour_flags_by_hour.control_area
-        and locality.scope = quarter_hour_flags_by_hour.scope
-        and locality.interval_start_utc = quarter_hour_flags_by_hour.interval_start_utc
+-- every column of locality; an hourly row also carries every flag and non-OK status of its quarter-hours
+-- (macros/quarter_hour_flags.sql)
+{{ select_with_quarter_hour_flags('locality', 'control_area', columns=[
+    'control_area', 'resolution', 'interval_start_utc', 'interval_end_utc', 'scope', 'generation_mwh',
+    'emissions_kg', 'load_mwh', 'surplus_mwh', 'deficit_mwh', 'import_gap_mwh', 'pool_intensity_g_per_kwh',
+    'locality_intensity_g_per_kwh', 'rd_intensity_g_per_kwh', 'redispatch_up_mwh', 'redispatch_down_mwh',
+    'redispatch_delta_emissions_kg', 'status', 'flags', 'factor_ids', 'source_loaded_at',
+]) }}

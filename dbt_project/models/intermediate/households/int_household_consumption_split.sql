@@ -14,20 +14,12 @@
     Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back, every hour with newly loaded
     raw rows, and every interval of a household whose settings changed.
 #}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['household_id', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
-            {'columns': ['household_id', 'settings_fingerprint']},
-        ],
-        pre_hook="{{ attribution_planner_settings() }}",
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['household_id', 'resolution', 'interval_start_utc'],
+    extra_indexes=[{'columns': ['household_id', 'settings_fingerprint']}],
+    pre_hook="{{ attribution_planner_settings() }}",
+    post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('stg_tibber__consumption'), 'loaded': '_loaded_at'},
 ]) %}

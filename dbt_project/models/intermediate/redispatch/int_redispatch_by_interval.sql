@@ -4,16 +4,10 @@
 -- Incremental (macros/attribution/incremental_replace.sql): rebuilds the look-back and every interval a newly loaded
 -- measure touches (from the hour of its start on), from every measure overlapping them. A change of the plant
 -- mapping for old measures needs --full-refresh.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='window_replace',
-        unique_key=['control_area', 'resolution', 'interval_start_utc'],
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['control_area', 'resolution', 'interval_start_utc'],
+    post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 {%- set replace_from = incremental_replace_from([
     {'relation': ref('int_redispatch_measures_mapped'), 'interval': 'start_utc'},
 ]) %}

@@ -18,7 +18,7 @@ with measures as (
         primary_energy_class,
         reason,
         is_test_run,
-        _loaded_at
+        _loaded_at as source_loaded_at
     from {{ ref('stg_netztransparenz__redispatch_measures') }}
 ),
 
@@ -30,51 +30,43 @@ plants as (
         fuel,
         fuel_source
     from {{ ref('int_redispatch_plants_matched') }}
-),
-
-mapped as (
-    select
-        measures.*,
-        plants.plant_key,
-        plants.plant_category,
-        plants.fuel as plant_fuel,
-        plants.fuel_source as plant_fuel_source,
-        coalesce(plants.plant_category = 'market', false)
-        or plants.fuel is null and (
-            coalesce(trim(measures.affected_plant), '') ilike 'börse%'
-            or coalesce(trim(measures.primary_energy_class), '') in ('', 'Sonstiges')
-        ) as is_market_or_foreign
-    from measures
-    left join plants on measures.affected_plant = plants.affected_plant
 )
 
 select
-    measure_id,
-    start_utc,
-    end_utc,
-    direction,
-    total_mwh,
-    control_area,
-    affected_plant,
-    primary_energy_class,
-    reason,
-    is_test_run,
-    plant_key,
-    plant_category,
-    case
-        when is_market_or_foreign then null
-        when plant_fuel is not null then plant_fuel
-        when primary_energy_class = 'Konventionell' then 'unknown'
-        when primary_energy_class = 'Erneuerbar' then 'wind_onshore'
-    end as fuel,
-    case
-        when is_market_or_foreign then null
-        when plant_fuel is not null then plant_fuel_source
-        when primary_energy_class in ('Konventionell', 'Erneuerbar') then 'class_fallback'
-    end as fuel_source,
-    plant_fuel is null as is_fuel_fallback,
-    is_market_or_foreign,
-    not is_market_or_foreign
-    and (not is_test_run or {{ var('redispatch_include_test_runs', false) }}) as is_included_in_area_balance,
-    _loaded_at as source_loaded_at
-from mapped
+    measures.*,
+    plants.plant_key,
+    plants.plant_category,
+    fuel_mapping.fuel,
+    fuel_mapping.fuel_source,
+    plants.fuel is null as is_fuel_fallback,
+    market.is_market_or_foreign,
+    not market.is_market_or_foreign
+    and (not measures.is_test_run or {{ var('redispatch_include_test_runs', false) }}) as is_included_in_area_balance
+from measures
+left join plants on measures.affected_plant = plants.affected_plant
+cross join
+    lateral (
+        values (
+            coalesce(plants.plant_category = 'market', false)
+            or plants.fuel is null and (
+                coalesce(trim(measures.affected_plant), '') ilike 'börse%'
+                or coalesce(trim(measures.primary_energy_class), '') in ('', 'Sonstiges')
+            )
+        )
+    ) as market (is_market_or_foreign)
+cross join
+    lateral (
+        values (
+            case
+                when market.is_market_or_foreign then null
+                when plants.fuel is not null then plants.fuel
+                when measures.primary_energy_class = 'Konventionell' then 'unknown'
+                when measures.primary_energy_class = 'Erneuerbar' then 'wind_onshore'
+            end,
+            case
+                when market.is_market_or_foreign then null
+                when plants.fuel is not null then plants.fuel_source
+                when measures.primary_energy_class in ('Konventionell', 'Erneuerbar') then 'class_fallback'
+            end
+        )
+    ) as fuel_mapping (fuel, fuel_source)

@@ -1,16 +1,8 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
-        incremental_strategy='window_replace',
-        on_schema_change='append_new_columns',
-        indexes=[
-            {'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']},
-            {'columns': ['household_id', 'settings_fingerprint']},
-        ],
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['household_id', 'interval_start_utc', 'resolution', 'model', 'scope'],
+    extra_indexes=[{'columns': ['household_id', 'settings_fingerprint']}],
+    post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 -- Household emissions per interval, attribution model and scope (DOMAIN §4.11): emissions = c * I / 1000,
 -- split into EV and household parts with the same intensity; rd_* = "of which caused by redispatch"
 -- (locality only). Incremental (macros/attribution/incremental_replace.sql): replaces everything from the hour
@@ -36,28 +28,7 @@ with household_intensity as (
     {%- endif %}
 )
 
-select
-    household_id,
-    interval_start_utc,
-    interval_end_utc,
-    resolution,
-    model,
-    scope,
-    region_used,
-    intensity_resolution,
-    consumption_kwh,
-    ev_kwh,
-    household_kwh,
-    intensity_g_per_kwh,
-    emissions_kg,
-    ev_emissions_kg,
-    household_emissions_kg,
-    rd_intensity_g_per_kwh,
-    rd_emissions_kg,
-    marginal_fuel,
-    status,
-    flags,
-    factor_ids,
-    settings_fingerprint,
-    source_loaded_at
-from household_intensity
+-- the matched rows are the fact's rows: int_household_intensity_matched computes every column (emissions = c * I /
+-- 1000, gated on the model status). The fact's columns are named once, in its enforced contract
+-- (_emissions__models.yml): dbt builds the table from them and fails the run on any missing or extra column.
+select * from household_intensity  -- noqa: AM04

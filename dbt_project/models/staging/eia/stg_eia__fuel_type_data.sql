@@ -23,9 +23,7 @@ generation as (
         'PT1H' as resolution,
         fuel_type_data.interval_start_utc,
         fuel_type_data.fueltype as source_code,
-        coalesce(fuel_map.fuel, 'unknown') as fuel,
-        fuel_map.fuel is null as is_unknown_fuel,
-        coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
+        {{ mapped_fuel_columns('fuel_map') }},
         {{ finite_or_null('fuel_type_data.value_mwh') }} as raw_generation_mwh,
         fuel_type_data.respondent_name as region_name,
         fuel_type_data._loaded_at
@@ -35,16 +33,7 @@ generation as (
 )
 
 select
-    region,
-    resolution,
-    interval_start_utc,
-    {{ interval_end('interval_start_utc', 'resolution') }} as interval_end_utc,
-    source_code,
-    fuel,
-    is_unknown_fuel,
-    counts_as_generation,
-    raw_generation_mwh,
-    {{ generation_measures() }},
-    region_name,
-    _loaded_at
+    {{ generation_by_fuel_columns(
+        interval_end('interval_start_utc', 'resolution'), ['region_name']
+    ) }}
 from generation

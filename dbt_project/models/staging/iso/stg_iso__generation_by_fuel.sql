@@ -38,9 +38,7 @@ generation as (
         generation_by_fuel.interval_start_utc,
         generation_by_fuel.interval_minutes,
         generation_by_fuel.source_label as source_code,
-        coalesce(fuel_map.fuel, 'unknown') as fuel,
-        fuel_map.fuel is null as is_unknown_fuel,
-        coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
+        {{ mapped_fuel_columns('fuel_map') }},
         {{ finite_or_null('generation_by_fuel.generation_mw') }} as generation_mw,
         {{ finite_or_null('generation_by_fuel.generation_mw') }} * generation_by_fuel.interval_minutes / 60.0
             as raw_generation_mwh,
@@ -55,16 +53,7 @@ generation as (
 )
 
 select
-    region,
-    resolution,
-    interval_start_utc,
-    interval_start_utc + interval_minutes * interval '1 minute' as interval_end_utc,
-    source_code,
-    fuel,
-    is_unknown_fuel,
-    counts_as_generation,
-    raw_generation_mwh,
-    {{ generation_measures() }},
-    generation_mw,
-    _loaded_at
+    {{ generation_by_fuel_columns(
+        "interval_start_utc + interval_minutes * interval '1 minute'", ['generation_mw']
+    ) }}
 from generation

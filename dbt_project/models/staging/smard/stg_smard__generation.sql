@@ -31,9 +31,7 @@ generation as (
         {{ smard_resolution('chart_values.resolution') }} as resolution,
         chart_values.interval_start_utc,
         chart_values.filter_id::text as source_code,
-        coalesce(fuel_map.fuel, 'unknown') as fuel,
-        fuel_map.fuel is null as is_unknown_fuel,
-        coalesce(fuel_map.counts_as_generation, true) as counts_as_generation,
+        {{ mapped_fuel_columns('fuel_map') }},
         {{ finite_or_null('chart_values.value') }} as raw_generation_mwh,
         chart_values.meta_created_utc,
         chart_values._loaded_at
@@ -43,16 +41,7 @@ generation as (
 )
 
 select
-    region,
-    resolution,
-    interval_start_utc,
-    {{ interval_end('interval_start_utc', 'resolution') }} as interval_end_utc,
-    source_code,
-    fuel,
-    is_unknown_fuel,
-    counts_as_generation,
-    raw_generation_mwh,
-    {{ generation_measures() }},
-    meta_created_utc,
-    _loaded_at
+    {{ generation_by_fuel_columns(
+        interval_end('interval_start_utc', 'resolution'), ['meta_created_utc']
+    ) }}
 from generation
