@@ -385,6 +385,10 @@ def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_daily_run_every_r
         assert "Done. PASS=" in out, out[-2000:]
         return "FAIL" if " FAIL " in out else "PASS"
 
+    # every data test compiles and passes under the scope an asset-triggered run uses (a generic test that aliased
+    # its `model` broke on the scoped subquery once)
+    run_dbt(["test", "--exclude-resource-type", "unit_test", "--vars", "{" + LOOKBACK + ", data_test_scope: recent}"],
+            work, database)
     try:
         plant_duplicate(START)  # Saturday 00:00 CET: two days before the newest hour, loaded at step 0
         assert unique_test("recent") == "PASS"  # the hourly run does not re-read rows it did not rebuild

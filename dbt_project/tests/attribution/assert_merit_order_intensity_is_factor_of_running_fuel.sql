@@ -60,38 +60,45 @@ possible_marginals as (
         g_co2eq_per_kwh
     from running_fuels
     union
+    -- renewable_surplus: the wind_onshore factor of an interval in which wind or PV runs
     select
-        running_fuels.region,
-        running_fuels.resolution,
-        running_fuels.interval_start_utc,
-        running_fuels.scope,
+        region,
+        resolution,
+        interval_start_utc,
+        scope,
         'renewable_surplus' as marginal_fuel,
-        wind_onshore.g_co2eq_per_kwh
-    from running_fuels
-    inner join factors as wind_onshore
-        on
-            running_fuels.region = wind_onshore.region
-            and running_fuels.resolution = wind_onshore.resolution
-            and running_fuels.interval_start_utc = wind_onshore.interval_start_utc
-            and running_fuels.scope = wind_onshore.scope
-            and wind_onshore.fuel = 'wind_onshore'
-    where running_fuels.fuel in ('wind_onshore', 'wind_offshore', 'photovoltaics')
+        g_co2eq_per_kwh
+    from factors
+    where
+        fuel = 'wind_onshore'
+        and (region, resolution, interval_start_utc, scope) in (
+            select
+                renewable.region,
+                renewable.resolution,
+                renewable.interval_start_utc,
+                renewable.scope
+            from running_fuels as renewable
+            where renewable.fuel in ('wind_onshore', 'wind_offshore', 'photovoltaics')
+        )
 )
 
 select
-    grid.region,
-    grid.resolution,
-    grid.interval_start_utc,
-    grid.scope,
-    grid.marginal_fuel,
-    grid.merit_order_intensity_g_per_kwh
+    region,
+    resolution,
+    interval_start_utc,
+    scope,
+    marginal_fuel,
+    merit_order_intensity_g_per_kwh
 from grid
-left join possible_marginals
-    on
-        grid.region = possible_marginals.region
-        and grid.resolution = possible_marginals.resolution
-        and grid.interval_start_utc = possible_marginals.interval_start_utc
-        and grid.scope = possible_marginals.scope
-        and grid.marginal_fuel = possible_marginals.marginal_fuel
-        and grid.merit_order_intensity_g_per_kwh = possible_marginals.g_co2eq_per_kwh
-where possible_marginals.region is null
+where not exists (
+    select 1
+    from possible_marginals
+    where
+        (
+            possible_marginals.region, possible_marginals.resolution, possible_marginals.interval_start_utc,
+            possible_marginals.scope, possible_marginals.marginal_fuel, possible_marginals.g_co2eq_per_kwh
+        ) = (
+            grid.region, grid.resolution, grid.interval_start_utc,
+            grid.scope, grid.marginal_fuel, grid.merit_order_intensity_g_per_kwh
+        )
+)

@@ -5,8 +5,13 @@
 #}
 {% test hourly_rows_keep_quarter_hour_flags(model, key_column, status_columns=['status']) %}
 
-with quarter_hour_flags as (
-    {{ quarter_hour_flag_rows(model, key_column, status_columns) }}
+with tested as (
+    -- `model` may be a filtered subquery (the 'recent' scope, a `where` config), so it is named once here
+    select * from {{ model }}
+),
+
+quarter_hour_flags as (
+    {{ quarter_hour_flag_rows('tested', key_column, status_columns) }}
 ),
 
 hours as (
@@ -15,7 +20,7 @@ hours as (
         scope,
         interval_start_utc,
         flags
-    from {{ model }}
+    from tested
     where resolution = 'PT1H'
 )
 

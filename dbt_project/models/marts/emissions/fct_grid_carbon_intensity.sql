@@ -1,13 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['region', 'interval_start_utc', 'resolution', 'scope'],
-        incremental_strategy='window_replace',
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['region', 'interval_start_utc', 'resolution', 'scope'], post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 -- Grid carbon intensity per region (SMARD DE + control areas, EIA BAs, ISOs), interval, resolution and scope:
 -- attribution models 1-3 (DOMAIN §3.1-§3.3) with status and flags (§4). Incremental
 -- (macros/attribution/incremental_replace.sql): each run replaces everything from the hour

@@ -1,13 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['region', 'resolution', 'interval_start_utc', 'fuel'],
-        incremental_strategy='window_replace',
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['region', 'resolution', 'interval_start_utc', 'fuel'], post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 -- Generation per region, interval (PT15M and PT1H), and fuel, with the electricityMaps power-breakdown key of the
 -- fuel (docs block electricitymaps_fuel_keys), mean power over the interval and the interval's generation status.
 -- What the carbon API serves as /v3/power-breakdown. Incremental (macros/attribution/incremental_replace.sql):

@@ -2,16 +2,9 @@
 -- the zone-level face of what fct_household_emissions applies per household (model = 'locality'), for the carbon
 -- API's model=locality. Only the four control areas have it: DE is the pool they import from, US regions have no
 -- control-area balance. Incremental (macros/attribution/incremental_replace.sql) like int_locality_intensity.
-{{
-    config(
-        materialized='incremental',
-        unique_key=['region', 'resolution', 'interval_start_utc', 'scope'],
-        incremental_strategy='window_replace',
-        on_schema_change='append_new_columns',
-        indexes=[{'columns': ['interval_start_utc']}, {'columns': ['source_loaded_at']}],
-        post_hook="{{ analyze_if_never_analyzed() }}",
-    )
-}}
+{{ window_replace_config(
+    ['region', 'resolution', 'interval_start_utc', 'scope'], post_hook="{{ analyze_if_never_analyzed() }}",
+) }}
 {%- set replace_from = incremental_replace_from([{'relation': ref('int_locality_intensity')}]) %}
 {{ replace_from_marker(replace_from) }}
 with locality as (
