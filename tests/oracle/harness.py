@@ -26,7 +26,8 @@ RAW_TABLES = ("raw_smard.chart_values", "raw_smard.series_status", "raw_tibber.h
 # Not the factor chain (the scenario writes marts.dim_emission_factors itself), not the aggregates.
 SELECTION = ["int_generation_by_fuel_quarter_hourly+", "int_redispatch_plants_matched+", "int_households_configured+",
              "int_merit_order_ranks+"]
-EXCLUDE = ["agg_household_emissions_monthly", "agg_household_emissions_yearly", "dim_households"]
+EXCLUDE = ["agg_household_emissions_daily", "agg_household_emissions_monthly", "agg_household_emissions_yearly",
+           "dim_households"]
 
 GRID_COLUMNS = ["region", "interval_start_utc", "interval_end_utc", "resolution", "scope", "generation_mwh",
                 "emissions_kg", "average_intensity_g_per_kwh", "marginal_fuel", "merit_order_intensity_g_per_kwh",
