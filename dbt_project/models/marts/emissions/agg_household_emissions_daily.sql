@@ -5,7 +5,10 @@
         window_replace_column='day_start_local',
         unique_key=['household_id'],
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['day_start_local']}, {'columns': ['source_loaded_at']}],
+        indexes=[
+            {'columns': ['day_start_local']}, {'columns': ['source_loaded_at']},
+            {'columns': ['household_id', 'settings_fingerprint']},
+        ],
     )
 }}
 -- Household emissions per LOCAL calendar day (household time zone), model and scope; consumption-weighted, with
