@@ -286,7 +286,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data-test-scope", choices=("recent", "all"), default="recent",
                         help="dbt var data_test_scope of the timed builds: 'recent' as transform_warehouse's "
-                             "asset-triggered runs (default), 'all' as its daily run")
+                             "asset-triggered runs (default), 'all' as its first run of a day")
     parser.add_argument("--keep", action="store_true", help="keep the two bench databases")
     parser.add_argument("--reuse", action="store_true", help="reuse kept bench databases (history already built)")
     parser.add_argument("--rounds", type=int, default=2, help="timed rounds per history (alternating; best counts)")

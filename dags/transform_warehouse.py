@@ -40,9 +40,10 @@ correctness.
 **Work O(new data), tests too.** The models that grow with history are incremental: a run rebuilds the
 look-back and what was newly loaded, not the years before. An asset-triggered run also tests only those rows
 (dbt var `data_test_scope: recent`, `dbt_project/macros/data_test_scope.sql`: a test of a relation keyed by
-`interval_start_utc` reads the look-back plus the rows loaded within a day before the run). Once a day
-(03:30 UTC, a scheduled run) and on every manual run (*Trigger* in the UI) every test reads every row
-(`data_test_scope: all`), so nothing goes untested for longer than a day.
+`interval_start_utc` reads the look-back plus the rows loaded within a day before the run), except the first
+run of each UTC day (and the first after a failed run): it, and every manual run (*Trigger* in the UI) or
+backfill, tests every row (`data_test_scope: all`), so nothing goes untested for longer than a day and no extra
+schedule is needed.
 
 **Fast parsing.** Cosmos renders from `dbt_project/target/manifest.json` (`LoadMode.DBT_MANIFEST`); no dbt
 process runs while the DAG file is parsed. The manifest is written by `python -m gridcarbon.dbt_runner
@@ -64,7 +65,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airflow.sdk import DAG, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable
+from airflow.sdk import DAG, AssetAny
 
 from gridcarbon import dbt_runner
 from gridcarbon.dag_defaults import DBT_QUEUE, DEFAULT_ARGS, raw_asset
@@ -84,11 +85,7 @@ class AnyRawTable(AssetAny):
 
 with DAG(
     dag_id="transform_warehouse",
-    # any raw table landing, and once a day (dbt_runner.DAILY_FULL_TEST_CRON) the run that tests every row
-    schedule=AssetOrTimeSchedule(
-        assets=AnyRawTable(*(raw_asset(table) for table in all_raw_tables())),
-        timetable=CronTriggerTimetable(dbt_runner.DAILY_FULL_TEST_CRON, timezone="UTC"),
-    ),
+    schedule=AnyRawTable(*(raw_asset(table) for table in all_raw_tables())),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

@@ -1,12 +1,12 @@
 {#
     The data tests' scope (var data_test_scope):
-    - 'all' (default; `make test`, `dbt build` by hand, transform_warehouse's daily scheduled run and manual runs):
-      every test reads every row.
+    - 'all' (default; `make test`, `dbt build` by hand, transform_warehouse's first run of each UTC day, manual
+      runs and backfills): every test reads every row.
     - 'recent' (transform_warehouse's asset-triggered runs, i.e. every time raw data lands): a test of a relation
       that has interval_start_utc and a load column (source_loaded_at, else _loaded_at) reads only the rows from
       data_test_since(relation) on, so an hourly run checks what it rebuilt, not years of rows no run changed
       (issue 13: work O(new data)). Rows outside that range were tested by the run that built them and are tested
-      again by the daily run; relations without those columns (seeds, dimensions, snapshots) are always read whole.
+      again by the first run of the next day; relations without those columns (seeds, dimensions, snapshots) are always read whole.
 #}
 
 {#

@@ -144,10 +144,13 @@ def docs_projects_config() -> str:
 EXECUTION_MODE_ENV = "GRIDCARBON_DBT_EXECUTION_MODE"
 EXECUTION_MODES = ("watcher", "local")
 # The dbt var data_test_scope of a transform_warehouse run (dbt_project/macros/data_test_scope.sql): an
-# asset-triggered run (raw data landed) tests the rows it rebuilt; the daily scheduled run and manual runs test
-# every row. Rendered by Airflow when the task runs (Cosmos templates `vars`).
-DATA_TEST_SCOPE_TEMPLATE = "{{ 'recent' if dag_run.run_type == 'asset_triggered' else 'all' }}"
-DAILY_FULL_TEST_CRON = "30 3 * * *"
+# asset-triggered run (raw data landed) tests the rows it rebuilt, unless it is the first run of its UTC day (or
+# the first after a failed run: the previous successful run started on an earlier day); that run, manual runs and
+# backfills test every row. Rendered by Airflow when the task runs (Cosmos templates `vars`).
+DATA_TEST_SCOPE_TEMPLATE = (
+    "{{ 'recent' if dag_run.run_type == 'asset_triggered' and prev_start_date_success"
+    " and prev_start_date_success.date() == dag_run.run_after.date() else 'all' }}"
+)
 THREADS_ENV = "GRIDCARBON_DBT_THREADS"
 DEFAULT_THREADS = 2
 FRESHNESS_CHECK_TASK_ID = "dbt_source_freshness"

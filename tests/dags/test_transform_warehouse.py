@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -182,31 +183,26 @@ def test_scheduled_on_any_raw_table_landing(mini_dag: Any) -> None:
     assert "postgres://warehouse:5432/gridcarbon/raw_tibber/homes" in uris
 
 
-def test_and_once_a_day_on_the_clock(mini_dag: Any) -> None:
-    """Besides every landing, a daily scheduled run (the one whose data tests read every row)."""
-    from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
-
-    assert isinstance(mini_dag.timetable, AssetOrTimeSchedule)
-    clock = mini_dag.timetable.timetable
-    assert isinstance(clock, CronTriggerTimetable)
-    assert clock.expression == "30 3 * * *"
-
-
-@pytest.mark.parametrize(("run_type", "scope"), [
-    ("asset_triggered", "recent"),  # raw data landed: test the rows the run rebuilt
-    ("scheduled", "all"),           # the daily run: every row
-    ("manual", "all"),              # Trigger in the UI: every row
-    ("backfill", "all"),
+@pytest.mark.parametrize(("run_type", "previous_success", "scope"), [
+    ("asset_triggered", "2026-12-03T08:05:00+00:00", "recent"),  # raw data landed again today: the rebuilt rows
+    ("asset_triggered", "2026-12-02T23:55:00+00:00", "all"),     # the first run of the UTC day: every row
+    ("asset_triggered", None, "all"),                            # the DAG's first success (or none yet)
+    ("manual", "2026-12-03T08:05:00+00:00", "all"),              # Trigger in the UI
+    ("backfill", "2026-12-03T08:05:00+00:00", "all"),
 ])
-def test_the_data_tests_read_every_row_except_on_data_arrival(mini_dag: Any, run_type: str, scope: str) -> None:
-    """What the build's `--vars` says to dbt (macros/data_test_scope.sql), rendered as Airflow renders it."""
+def test_the_data_tests_read_every_row_except_on_data_arrival_later_the_same_day(
+        mini_dag: Any, run_type: str, previous_success: str | None, scope: str) -> None:
+    """What the build's `--vars` says to dbt (macros/data_test_scope.sql), rendered as Airflow renders it for a
+    run at 2026-12-03 09:10 UTC whose DAG last succeeded at ``previous_success``."""
     from types import SimpleNamespace
 
     from airflow.utils.types import DagRunType
 
     producer = mini_dag.get_task(PRODUCER)
-    rendered = producer.render_template(producer.vars, {"dag_run": SimpleNamespace(run_type=DagRunType(run_type))})
-    assert rendered == {"data_test_scope": scope}
+    context = {"dag_run": SimpleNamespace(run_type=DagRunType(run_type),
+                                          run_after=datetime.fromisoformat("2026-12-03T09:10:00+00:00")),
+               "prev_start_date_success": datetime.fromisoformat(previous_success) if previous_success else None}
+    assert producer.render_template(producer.vars, context) == {"data_test_scope": scope}
 
 
 def test_dag_settings(mini_dag: Any) -> None:

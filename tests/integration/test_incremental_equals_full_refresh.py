@@ -365,11 +365,11 @@ def test_a_steady_state_run_inserts_only_the_look_back(built: dict[str, Any]) ->
         assert inserted[model] > 0, model
 
 
-def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_daily_run_every_row(built: dict[str, Any]) -> None:
-    """transform_warehouse passes data_test_scope 'recent' when raw data landed and 'all' on its daily and manual
-    runs (macros/data_test_scope.sql). A duplicate planted in an hour older than the look-back and loaded long ago
-    is what only the daily run reports; one in the look-back fails both. (Runs last: it plants rows, then removes
-    them.)"""
+def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_first_of_a_day_every_row(built: dict[str, Any]) -> None:
+    """transform_warehouse passes data_test_scope 'recent' when raw data landed and 'all' on the first run of a
+    day and on manual runs (macros/data_test_scope.sql). A duplicate planted in an hour older than the look-back
+    and loaded long ago is what only the first run of the day reports; one in the look-back fails both. (Runs
+    last: it plants rows, then removes them.)"""
     conn, work, database = built["conn"], built["work"], built["database"]
     newest = query(conn, "select max(interval_start_utc) from marts.fct_household_emissions")[0][0]
 
@@ -392,7 +392,7 @@ def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_daily_run_every_r
     try:
         plant_duplicate(START)  # Saturday 00:00 CET: two days before the newest hour, loaded at step 0
         assert unique_test("recent") == "PASS"  # the hourly run does not re-read rows it did not rebuild
-        assert unique_test("all") == "FAIL"  # the daily run does
+        assert unique_test("all") == "FAIL"  # the first run of the day does
         plant_duplicate(newest)
         assert unique_test("recent") == "FAIL"
     finally:
