@@ -6,21 +6,19 @@
       that has interval_start_utc and a load column (source_loaded_at, else _loaded_at) reads only the rows from
       data_test_since(relation) on, so an hourly run checks what it rebuilt, not years of rows no run changed
       (issue 13: work O(new data)). Rows outside that range were tested by the run that built them and are tested
-      again by the first run of the next day; relations without those columns (seeds, dimensions, snapshots) are always read whole.
+      again by the first run of the next day; relations without those columns (seeds, dimensions, snapshots) are
+      always read whole.
 #}
 
 {#
-    The start of the rows a 'recent' test reads (a timestamptz literal), or none (read everything):
+    The start of the rows a 'recent' test reads (a timestamptz literal), or none (read everything); columns: the
+    relation's column names:
     least(the UTC day var('incremental_lookback_days') + 1 days before the relation's newest interval (the look-back
     every incremental model rebuilds, with a day's margin), the earliest interval of a row whose input was loaded
     within var('data_test_recent_load_margin') before this dbt invocation started (a backfill or revision of any
     age)).
 #}
-{% macro data_test_since(relation) -%}
-    {%- if not execute or var('data_test_scope', 'all') != 'recent' or relation is string -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+{% macro data_test_since(relation, columns) -%}
     {%- if 'interval_start_utc' not in columns -%}
         {{ return(none) }}
     {%- endif -%}
@@ -49,7 +47,7 @@
 
 {#
     dbt's hook for every generic test's `model` argument (overrides the built-in of the same name): the relation,
-    filtered by the test's `where` config as dbt does, and by the 'recent' scope above.
+    filtered by the test's `where` config as dbt does, and by the 'recent' scope (data_test_scope_predicate).
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set predicates = [] -%}
@@ -57,9 +55,9 @@
     {%- if where -%}
         {%- do predicates.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- set since = data_test_since(relation) -%}
-    {%- if since is not none -%}
-        {%- do predicates.append(data_test_scope_predicate(relation, since=since)) -%}
+    {%- set in_scope = data_test_scope_predicate(relation) -%}
+    {%- if in_scope != 'true' -%}
+        {%- do predicates.append(in_scope) -%}
     {%- endif -%}
     {%- if predicates | length == 0 -%}
         {{ return(relation) }}
@@ -71,18 +69,22 @@
 {%- endmacro %}
 
 {#
-    For singular tests: the predicate selecting the rows of `relation` a test reads under the scope ('true' when it
-    reads everything); qualifier: the relation's alias with a dot, if any.
+    The predicate selecting the rows of `relation` a test reads under the scope ('true' when it reads everything),
+    for get_where_subquery and singular tests; qualifier: the relation's alias with a dot, if any.
 #}
-{% macro data_test_scope_predicate(relation, qualifier='', since='unset') -%}
-    {%- set since = data_test_since(relation) if since == 'unset' else since -%}
+{% macro data_test_scope_predicate(relation, qualifier='') -%}
+    {%- if not execute or var('data_test_scope', 'all') != 'recent' or relation is string -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- set since = data_test_since(relation, columns) -%}
     {%- if since is none -%}
         {{ return('true') }}
     {%- endif -%}
     {%- set predicate = qualifier ~ 'interval_start_utc >= ' ~ since -%}
     {#- a view whose rows are picked per UTC hour (a window partitioned by hour_start_utc) gets the bound on that
         column too, which Postgres pushes below the window to the raw rows -#}
-    {%- if 'hour_start_utc' in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+    {%- if 'hour_start_utc' in columns -%}
         {%- set predicate = predicate ~ ' and ' ~ qualifier ~ 'hour_start_utc >= ' ~ utc_hour_start(since) -%}
     {%- endif -%}
     {{ return(predicate) }}

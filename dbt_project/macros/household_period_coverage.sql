@@ -20,12 +20,18 @@ metered_intervals as (
         emissions.interval_start_utc,
         emissions.interval_end_utc,
         coalesce(households.timezone, '{{ var("default_timezone", "Europe/Berlin") }}') as timezone
-    from {{ ref('fct_household_emissions') }} as emissions
+    from (
+        select
+            household_id,
+            interval_start_utc,
+            interval_end_utc
+        from {{ ref('fct_household_emissions') }}
+        {%- if batch %}
+        where {{ rollup_rows_predicate(batch) }}
+        {%- endif %}
+    ) as emissions
     left join households
         on emissions.household_id = households.household_id
-    {%- if batch %}
-    where {{ rollup_rows_predicate(batch, 'emissions.') }}
-    {%- endif %}
 ),
 
 localised as (

@@ -193,15 +193,20 @@ def test_scheduled_on_any_raw_table_landing(mini_dag: Any) -> None:
 def test_the_data_tests_read_every_row_except_on_data_arrival_later_the_same_day(
         mini_dag: Any, run_type: str, previous_success: str | None, scope: str) -> None:
     """What the build's `--vars` says to dbt (macros/data_test_scope.sql), rendered as Airflow renders it for a
-    run at 2026-12-03 09:10 UTC whose DAG last succeeded at ``previous_success``."""
-    from types import SimpleNamespace
-
+    run at 2026-12-03 09:10 UTC whose DAG last succeeded at ``previous_success``: with the task runner's own
+    context objects (the SDK's DagRun model, ``prev_start_date_success`` as the lazy proxy the runner builds)."""
+    import lazy_object_proxy
+    from airflow.sdk.api.datamodels._generated import DagRun, DagRunState
     from airflow.utils.types import DagRunType
 
+    run_after = datetime.fromisoformat("2026-12-03T09:10:00+00:00")
+    dag_run = DagRun(dag_id="transform_warehouse", run_id="r", logical_date=None, data_interval_start=None,
+                     data_interval_end=None, run_after=run_after, start_date=run_after, end_date=None,
+                     run_type=DagRunType(run_type), state=DagRunState.RUNNING, consumed_asset_events=[],
+                     partition_key=None)
+    previous = datetime.fromisoformat(previous_success) if previous_success else None
+    context = {"dag_run": dag_run, "prev_start_date_success": lazy_object_proxy.Proxy(lambda: previous)}
     producer = mini_dag.get_task(PRODUCER)
-    context = {"dag_run": SimpleNamespace(run_type=DagRunType(run_type),
-                                          run_after=datetime.fromisoformat("2026-12-03T09:10:00+00:00")),
-               "prev_start_date_success": datetime.fromisoformat(previous_success) if previous_success else None}
     assert producer.render_template(producer.vars, context) == {"data_test_scope": scope}
 
 

@@ -1,5 +1,5 @@
 {#
-    The periods an incremental run of a household rollup (agg_household_emissions_monthly) rebuilds, as a dict for
+    The periods an incremental run of a household rollup (agg_household_emissions_daily) rebuilds, as a dict for
     household_emissions_rollup / household_period_coverage, or none on a first build or --full-refresh (everything):
     - from_local: every LOCAL period starting on or after this date, i.e. the period holding
       least(the UTC hour var('incremental_lookback_days') + 1 days before fct_household_emissions' newest interval
@@ -7,7 +7,8 @@
       newest load the rollup has processed, minus var('incremental_load_margin')), one day earlier for the
       households' UTC offsets;
     - from_utc: the first UTC instant a row of such a period can start at (from_local minus a day);
-    and every period of a household whose settings changed since the rollup was built (changed_settings_households).
+    - changed: a predicate on household_id, the households whose settings changed since the rollup was built
+      (changed_settings_households; every period of theirs is rebuilt), looked up once per run.
     A rollup built before it had settings_fingerprint and source_loaded_at is rebuilt whole once.
 #}
 {% macro rollup_batch(period) -%}
@@ -50,15 +51,16 @@
     {{ return({
         'from_local': "date '" ~ from_local ~ "'",
         'from_utc': "(timestamp '" ~ from_local ~ "' at time zone 'UTC' - interval '1 day')",
+        'changed': changed_settings_households('household_id'),
     }) }}
 {%- endmacro %}
 
-{# Fact rows an incremental rollup reads (see rollup_batch); qualifier: the fact's alias with a dot, if any. #}
-{% macro rollup_rows_predicate(batch, qualifier='') -%}
-    ({{ qualifier }}interval_start_utc >= {{ batch['from_utc'] }} or {{ changed_settings_households(qualifier ~ 'household_id') }})
+{# Fact rows an incremental rollup reads (see rollup_batch); on rows with interval_start_utc and household_id. #}
+{% macro rollup_rows_predicate(batch) -%}
+    (interval_start_utc >= {{ batch['from_utc'] }} or {{ batch['changed'] }})
 {%- endmacro %}
 
 {# Periods an incremental rollup rebuilds (see rollup_batch); on rows with period_start_local and household_id. #}
 {% macro rollup_periods_predicate(batch) -%}
-    (period_start_local >= {{ batch['from_local'] }} or {{ changed_settings_households('household_id') }})
+    (period_start_local >= {{ batch['from_local'] }} or {{ batch['changed'] }})
 {%- endmacro %}

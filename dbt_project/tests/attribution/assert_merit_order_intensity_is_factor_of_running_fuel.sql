@@ -1,6 +1,7 @@
 -- DOMAIN §3.2: the merit-order intensity is the factor of a fuel that runs (g > 0) in that region and interval;
 -- for renewable_surplus it is the wind_onshore factor and wind or PV runs.
--- With var data_test_scope = 'recent' (macro data_test_since) only the intervals an asset-triggered run rebuilt.
+-- With var data_test_scope = 'recent' (macro data_test_scope_predicate) only the intervals an asset-triggered run
+-- rebuilt.
 {%- set in_scope = data_test_scope_predicate(ref('fct_grid_carbon_intensity')) %}
 with grid as (
     select * from {{ ref('fct_grid_carbon_intensity') }}
