@@ -16,13 +16,16 @@ Cosmos' `ExecutionMode.WATCHER`):
   which this project does not produce, defers to the triggerer until the build's end says why.) A retried
   node task (Airflow retries, or *Clear* in the UI) runs dbt for that node alone; the build task itself never
   re-runs (its retry restores the results and skips);
-- `dbt_docs` regenerates the dbt docs site after the graph, served in the Airflow UI under
-  **Browse → dbt Docs (gridcarbon)**.
+- `dbt_docs` regenerates the dbt docs site after the graph when it would change (the project, dbt, or the
+  warehouse's relations and columns changed; otherwise it is skipped, `gridcarbon.dbt_docs`), served in the
+  Airflow UI under **Browse → dbt Docs (gridcarbon)**.
 
 `GRIDCARBON_DBT_EXECUTION_MODE=local` renders the layout before (one dbt process per task, about 7x slower).
 
-**Source freshness alerts, it does not gate.** Group `freshness` runs `dbt source freshness` once for every
-raw source (`dbt_source_freshness`), beside the dbt graph, and has one task per source reporting its verdict.
+**Source freshness alerts, it does not gate.** Group `freshness` checks every raw source's freshness as the
+dbt sources declare it (`loaded_at_field`, `warn_after`, `error_after`; one query per table in
+`source_freshness`, no dbt process: `gridcarbon.dbt_freshness`), beside the dbt graph, and has one task per
+source reporting its verdict.
 A source past its `error_after` turns its task red and the run `failed`, but
 every model still builds: the marts are keyed by interval and never forward-fill, so a stale source only
 leaves its own newest intervals missing (`PENDING`), while one ISO outage or a source a deployment does not
@@ -39,10 +42,11 @@ correctness.
 
 **Work O(new data), tests too.** The models that grow with history are incremental: a run rebuilds the
 look-back and what was newly loaded, not the years before. An asset-triggered run also tests only those rows
-(dbt var `data_test_scope: recent`, `dbt_project/macros/data_test_scope.sql`: a test of a relation keyed by
-`interval_start_utc` reads the look-back plus the rows loaded within a day before the run), except the first
+(scope `recent` in the build's environment variable `GRIDCARBON_DATA_TEST_SCOPE`,
+`dbt_project/macros/data_test_scope.sql`: a test of a relation keyed by `interval_start_utc` reads the
+look-back plus the rows loaded within a day before the run), except the first
 run of each UTC day (and the first after a failed run): it, and every manual run (*Trigger* in the UI) or
-backfill, tests every row (`data_test_scope: all`), so nothing goes untested for longer than a day and no extra
+backfill, tests every row (scope `all`), so nothing goes untested for longer than a day and no extra
 schedule is needed.
 
 **Fast parsing.** Cosmos renders from `dbt_project/target/manifest.json` (`LoadMode.DBT_MANIFEST`); no dbt
@@ -99,22 +103,19 @@ with DAG(
         from airflow.providers.standard.operators.python import PythonOperator
         from airflow.sdk import TaskGroup
         from cosmos import DbtTaskGroup
-        from cosmos.operators.local import DbtDocsLocalOperator
 
         from gridcarbon import dbt_freshness
+        from gridcarbon.dbt_docs import DbtDocsIfChangedOperator
 
         configs = dbt_runner.cosmos_configs()
-        dbt_command = dbt_runner.dbt_command_args(configs)
         dbt = DbtTaskGroup(group_id="dbt", **configs)
         dbt_runner.watch_after_the_build(dag, "dbt")
-        docs = DbtDocsLocalOperator(task_id="dbt_docs", callback=dbt_runner.publish_docs, **dbt_command)
-        dbt >> docs
+        dbt >> DbtDocsIfChangedOperator(task_id="dbt_docs", **dbt_runner.dbt_command_args(configs))
         sources = dbt_runner.freshness_sources()
         if sources:
-            with TaskGroup("freshness", tooltip="dbt source freshness per raw source: alerts, never blocks a model"):
-                check = dbt_freshness.DbtSourceFreshnessOperator(
-                    task_id=dbt_runner.FRESHNESS_CHECK_TASK_ID,
-                    select=" ".join(f"source:{source}" for source in sources), **dbt_command)
+            with TaskGroup("freshness", tooltip="source freshness per raw source: alerts, never blocks a model"):
+                check = dbt_freshness.SourceFreshnessOperator(task_id=dbt_runner.FRESHNESS_CHECK_TASK_ID,
+                                                              sources=sources)
                 for source in sources:
                     check >> PythonOperator(
                         task_id=source, python_callable=dbt_freshness.report, trigger_rule="all_done",

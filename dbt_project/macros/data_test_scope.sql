@@ -1,5 +1,7 @@
 {#
-    The data tests' scope (var data_test_scope):
+    The data tests' scope (data_test_scope(): the var data_test_scope if set, e.g. `--vars '{data_test_scope: recent}'`,
+    else the environment variable GRIDCARBON_DATA_TEST_SCOPE, which transform_warehouse sets per run: an env var and
+    not --vars, because dbt re-parses the whole project when its vars differ from the last parse's, ~3-5 s per run):
     - 'all' (default; `make test`, `dbt build` by hand, transform_warehouse's first run of each UTC day, manual
       runs and backfills): every test reads every row.
     - 'recent' (transform_warehouse's asset-triggered runs, i.e. every time raw data lands): a test of a relation
@@ -73,7 +75,7 @@
     for get_where_subquery and singular tests; qualifier: the relation's alias with a dot, if any.
 #}
 {% macro data_test_scope_predicate(relation, qualifier='') -%}
-    {%- if not execute or var('data_test_scope', 'all') != 'recent' or relation is string -%}
+    {%- if not execute or relation is string or data_test_scope() != 'recent' -%}
         {{ return('true') }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
@@ -110,4 +112,13 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(relation) }}
+{%- endmacro %}
+
+{# 'all' or 'recent' (see the top of this file); read only while executing, so parsing never depends on it. #}
+{% macro data_test_scope() -%}
+    {%- set scope = var('data_test_scope', env_var('GRIDCARBON_DATA_TEST_SCOPE', 'all')) | trim -%}
+    {%- if scope not in ('all', 'recent') -%}
+        {{ exceptions.raise_compiler_error("data_test_scope must be 'all' or 'recent', got '" ~ scope ~ "'") }}
+    {%- endif -%}
+    {{ return(scope) }}
 {%- endmacro %}

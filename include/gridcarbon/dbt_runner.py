@@ -61,7 +61,7 @@ SLIM_MANIFEST_NAME = "manifest.cosmos.json"
 # what Cosmos reads of a manifest resource (cosmos.dbt.graph._build_dbt_node_from_manifest_resource), plus names
 SLIM_RESOURCE_KEYS = ("unique_id", "name", "alias", "resource_type", "package_name", "original_file_path", "path",
                       "fqn", "tags", "config", "depends_on", "freshness", "loaded_at_field", "source_name",
-                      "database", "schema")
+                      "database", "schema", "identifier", "loaded_at_query")
 
 
 class DbtRunnerError(RuntimeError):
@@ -143,17 +143,20 @@ def docs_projects_config() -> str:
 
 EXECUTION_MODE_ENV = "GRIDCARBON_DBT_EXECUTION_MODE"
 EXECUTION_MODES = ("watcher", "local")
-# The dbt var data_test_scope of a transform_warehouse run (dbt_project/macros/data_test_scope.sql): an
+# The data tests' scope of a transform_warehouse run (dbt_project/macros/data_test_scope.sql): an
 # asset-triggered run (raw data landed) tests the rows it rebuilt, unless it is the first run of its UTC day (or
 # the first after a failed run: the previous successful run started on an earlier day); that run, manual runs and
-# backfills test every row. Rendered by Airflow when the task runs (Cosmos templates `vars`).
+# backfills test every row. Rendered by Airflow when the task runs (Cosmos templates `env`) into the environment
+# variable DATA_TEST_SCOPE_ENV, not into `--vars`: dbt re-parses the whole project (3-5 s) whenever its vars
+# differ from those of the parse it saved, which alternating scopes would cause on nearly every run.
+DATA_TEST_SCOPE_ENV = "GRIDCARBON_DATA_TEST_SCOPE"
 DATA_TEST_SCOPE_TEMPLATE = (
     "{{ 'recent' if dag_run.run_type == 'asset_triggered' and prev_start_date_success"
     " and prev_start_date_success.date() == dag_run.run_after.date() else 'all' }}"
 )
 THREADS_ENV = "GRIDCARBON_DBT_THREADS"
 DEFAULT_THREADS = 2
-FRESHNESS_CHECK_TASK_ID = "dbt_source_freshness"
+FRESHNESS_CHECK_TASK_ID = "source_freshness"
 
 
 def execution_mode() -> str:
@@ -234,11 +237,11 @@ def cosmos_configs() -> dict[str, Any]:
     )
     return {"project_config": project, "profile_config": profile, "execution_config": execution,
             "render_config": render, "operator_args": {"dbt_cmd_flags": ["--threads", str(dbt_threads())],
-                                                       "vars": {"data_test_scope": DATA_TEST_SCOPE_TEMPLATE}}}
+                                                       "env": {DATA_TEST_SCOPE_ENV: DATA_TEST_SCOPE_TEMPLATE}}}
 
 
 def dbt_command_args(configs: dict[str, Any]) -> dict[str, Any]:
-    """The arguments of a stand-alone Cosmos dbt operator (docs, freshness) matching ``cosmos_configs()``."""
+    """The arguments of a stand-alone Cosmos dbt operator (the docs task) matching ``cosmos_configs()``."""
     return {
         "project_dir": str(project_dir()),
         "profile_config": configs["profile_config"],
@@ -325,6 +328,19 @@ def transformer_env(database: str, environ: Mapping[str, str] = os.environ) -> d
             "DBT_PORT": environ.get("PGPORT", "5432"), "DBT_USER": "gridcarbon_transformer"}
 
 
+def dbt_connection(environ: Mapping[str, str] = os.environ) -> Any:
+    """A psycopg2 connection as dbt's profile connects (``profiles.yml``: ``DBT_HOST``, ``DBT_PORT``, ``DBT_USER``,
+    ``DBT_PASSWORD``, ``DBT_DATABASE``, the same defaults), for what the DAG checks beside dbt (source freshness,
+    whether the docs are current). The password is read from the environment and never logged."""
+    import psycopg2
+
+    return psycopg2.connect(host=environ.get("DBT_HOST", "127.0.0.1"), port=int(environ.get("DBT_PORT", "5432")),
+                            user=environ.get("DBT_USER", "gridcarbon_transformer"),
+                            password=environ.get("DBT_PASSWORD", ""),
+                            dbname=environ.get("DBT_DATABASE", "gridcarbon"),
+                            application_name="gridcarbon transform_warehouse")
+
+
 def run_dbt(args: Sequence[str], *, env: Mapping[str, str] | None = None,
             timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     """``dbt <args>`` on the project (its profiles), with ``env`` over the process environment; no usage
@@ -346,9 +362,13 @@ def run_dbt(args: Sequence[str], *, env: Mapping[str, str] | None = None,
 
 def generate_manifest() -> Path:
     """``dbt parse``: writes ``target/manifest.json``. Needs the profile (env vars have defaults) but opens no
-    database connection, so it works before the warehouse exists."""
+    database connection, so it works before the warehouse exists.
+
+    With ``--profile`` and ``--target`` as Cosmos passes them to every dbt command: dbt keeps the parse it saves
+    (``partial_parse.msgpack``, which Cosmos copies into each run) only for the same vars, profile and target
+    arguments, and re-parses the whole project otherwise (~3 s of every transform run)."""
     target = manifest_path().parent
-    run_dbt(["parse", "--target-path", str(target)])
+    run_dbt(["parse", "--target-path", str(target), "--profile", profile_name(), "--target", target_name()])
     slim = write_slim_manifest(manifest_path())
     log.info("dbt manifest written to %s (for rendering: %s)", manifest_path(), slim)
     return manifest_path()
@@ -372,11 +392,59 @@ def write_slim_manifest(full: Path) -> Path:
     return path
 
 
-def publish_docs(project_path: str | Path, **_: Any) -> Path:
-    """Copy a generated docs site (``index.html``, ``manifest.json``, ``catalog.json``) from a dbt project's
-    ``target/`` into the docs dir, replacing the previous site in one rename (readers never see half a site).
+DOCS_FINGERPRINT_FILE = ".fingerprint"
+# what is not part of the project's definition: dbt's own output, and the local user id file
+_NOT_PROJECT = ("target", "logs", "dbt_packages", ".user.yml")
+# every column of every relation outside Postgres' own schemas, with its type, owner and comments: what dbt's
+# catalog (catalog.json) is made of
+_CATALOG_FINGERPRINT_SQL = """
+    select md5(coalesce(string_agg(concat_ws(
+               '|', n.nspname, c.relname, c.relkind, pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class'),
+               a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), col_description(c.oid, a.attnum)),
+           E'\\n' order by n.nspname, c.relname, a.attnum), ''))
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    where c.relkind in ('r', 'p', 'v', 'm', 'f')
+      and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
+"""
 
-    Used as the Cosmos ``DbtDocsLocalOperator`` callback (called with the temporary project copy) and by
+
+def docs_fingerprint(conn: Any, environ: Mapping[str, str] = os.environ) -> str:
+    """What the dbt docs site is made of, hashed: every file of the dbt project (models, YAML, docs blocks, seeds,
+    macros, profiles.yml), the dbt executable, the target database, and the warehouse catalog (relations, columns,
+    types, owners, comments). A site generated for the same fingerprint is identical but for compiled watermarks
+    and its ``generated_at``: dbt-postgres' catalog has no row counts or statistics."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = project_dir()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()
+                       and p.relative_to(root).parts[0] not in _NOT_PROJECT):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    exe = dbt_executable()
+    digest.update(f"{exe}:{exe.stat().st_mtime_ns if exe.exists() else 0}".encode())
+    digest.update(":".join(environ.get(k, "") for k in ("DBT_HOST", "DBT_PORT", "DBT_DATABASE")).encode())
+    with conn.cursor() as cur:
+        cur.execute(_CATALOG_FINGERPRINT_SQL)
+        digest.update(str(cur.fetchone()[0]).encode())
+    return digest.hexdigest()
+
+
+def published_docs_fingerprint() -> str | None:
+    """The fingerprint the published docs site was generated for (None: no site, or one without it)."""
+    path = docs_dir() / DOCS_FINGERPRINT_FILE
+    if not all((docs_dir() / name).is_file() for name in DOCS_FILES) or not path.is_file():
+        return None
+    return path.read_text().strip() or None
+
+
+def publish_docs(project_path: str | Path, fingerprint: str | None = None, **_: Any) -> Path:
+    """Copy a generated docs site (``index.html``, ``manifest.json``, ``catalog.json``) from a dbt project's
+    ``target/`` into the docs dir, replacing the previous site in one rename (readers never see half a site),
+    with the ``fingerprint`` it was generated for, if given.
+
+    Used as the docs task's callback (called with the temporary project copy) and by
     ``python -m gridcarbon.dbt_runner docs``.
     """
     source = Path(project_path)
@@ -390,6 +458,8 @@ def publish_docs(project_path: str | Path, **_: Any) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".dbt_docs.", dir=dest.parent))
     for name in DOCS_FILES:
         shutil.copy2(source / name, staging / name)
+    if fingerprint:
+        (staging / DOCS_FINGERPRINT_FILE).write_text(fingerprint + "\n")
     staging.chmod(0o755)
     old = dest.with_name(dest.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -403,9 +473,14 @@ def publish_docs(project_path: str | Path, **_: Any) -> Path:
 
 def generate_docs() -> Path:
     """``dbt docs generate`` (needs the warehouse for the catalog) into a scratch target, then publish."""
+    conn = dbt_connection()
+    try:
+        fingerprint = docs_fingerprint(conn)
+    finally:
+        conn.close()
     with tempfile.TemporaryDirectory(prefix="dbt_docs_") as tmp:
         run_dbt(["docs", "generate", "--target-path", tmp])
-        return publish_docs(tmp)
+        return publish_docs(tmp, fingerprint)
 
 
 def main(argv: list[str] | None = None) -> int:

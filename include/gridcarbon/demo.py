@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append(dag.dag_id)
             landed.update({t: _count(conn, t) for t in tables})
         for dag in transform:
-            _say(f"▶ {dag.dag_id}: dbt source freshness, seeds, snapshots, models and tests (Cosmos)")
+            _say(f"▶ {dag.dag_id}: source freshness, seeds, snapshots, models and tests (Cosmos), docs")
             t0 = time.monotonic()
             outcome = run_dag(dag, window)
             tasks = ", ".join(f"{n} {state}" for state, n in sorted(outcome.task_states.items()))

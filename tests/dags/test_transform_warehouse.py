@@ -192,7 +192,7 @@ def test_scheduled_on_any_raw_table_landing(mini_dag: Any) -> None:
 ])
 def test_the_data_tests_read_every_row_except_on_data_arrival_later_the_same_day(
         mini_dag: Any, run_type: str, previous_success: str | None, scope: str) -> None:
-    """What the build's `--vars` says to dbt (macros/data_test_scope.sql), rendered as Airflow renders it for a
+    """What the build's environment says to dbt (macros/data_test_scope.sql), rendered as Airflow renders it for a
     run at 2026-12-03 09:10 UTC whose DAG last succeeded at ``previous_success``: with the task runner's own
     context objects (the SDK's DagRun model, ``prev_start_date_success`` as the lazy proxy the runner builds)."""
     import lazy_object_proxy
@@ -207,7 +207,8 @@ def test_the_data_tests_read_every_row_except_on_data_arrival_later_the_same_day
     previous = datetime.fromisoformat(previous_success) if previous_success else None
     context = {"dag_run": dag_run, "prev_start_date_success": lazy_object_proxy.Proxy(lambda: previous)}
     producer = mini_dag.get_task(PRODUCER)
-    assert producer.render_template(producer.vars, context) == {"data_test_scope": scope}
+    assert producer.render_template(producer.env, context) == {"GRIDCARBON_DATA_TEST_SCOPE": scope}
+    assert not producer.vars  # not --vars: dbt would re-parse the whole project whenever the scope changes
 
 
 def test_dag_settings(mini_dag: Any) -> None:
@@ -226,7 +227,7 @@ PRODUCER = "dbt.dbt_producer_watcher"
 def test_every_dbt_node_type_is_a_task(mini_dag: Any) -> None:
     """Source freshness, seed, snapshot, models and their tests each show up as a task, then the docs."""
     ids = _task_ids(mini_dag)
-    assert {"freshness.dbt_source_freshness", "freshness.raw_mini"} <= ids  # one check, one task per source
+    assert {"freshness.source_freshness", "freshness.raw_mini"} <= ids  # one check, one task per source
     assert not any("notes" in i or i.endswith("_source") for i in ids)  # no per-table source task in the graph
     # the seed has a test of its own now: the relationships test from fct_emissions (see the dependencies test)
     assert {"dbt.fuel_factors.seed", "dbt.fuel_factors.test", "dbt.readings_snapshot_snapshot"} <= ids
@@ -234,14 +235,14 @@ def test_every_dbt_node_type_is_a_task(mini_dag: Any) -> None:
     assert "dbt_docs" in ids
 
     by_id = {t.task_id: t for t in mini_dag.tasks}
-    assert type(by_id["freshness.dbt_source_freshness"]).__name__ == "DbtSourceFreshnessOperator"
-    assert by_id["freshness.dbt_source_freshness"].select == "source:raw_mini"
+    assert type(by_id["freshness.source_freshness"]).__name__ == "SourceFreshnessOperator"
+    assert by_id["freshness.source_freshness"].sources == ["raw_mini"]
     assert type(by_id["freshness.raw_mini"]).__name__ == "PythonOperator"
     assert type(by_id["dbt.fuel_factors.seed"]).__name__ == "DbtSeedWatcherOperator"
     assert type(by_id["dbt.readings_snapshot_snapshot"]).__name__ == "DbtSnapshotWatcherOperator"
     assert type(by_id["dbt.fct_emissions.run"]).__name__ == "DbtRunWatcherOperator"
     assert type(by_id["dbt.fct_emissions.test"]).__name__ == "DbtTestWatcherOperator"
-    assert type(by_id["dbt_docs"]).__name__ == "DbtDocsLocalOperator"
+    assert type(by_id["dbt_docs"]).__name__ == "DbtDocsIfChangedOperator"
 
 
 def test_one_dbt_build_per_run_every_other_dbt_task_only_reports(mini_dag: Any) -> None:
@@ -335,13 +336,13 @@ def test_dependencies_follow_the_dbt_graph(mini_dag: Any) -> None:
 
 def test_freshness_alerts_without_gating_any_model(mini_dag: Any) -> None:
     """A stale or never-loaded source fails its own freshness task only: no model, test or docs task waits for
-    it (so an ISO outage, or a deployment without an EIA key, does not stop the German marts). One dbt process
+    it (so an ISO outage, or a deployment without an EIA key, does not stop the German marts). One task
     checks every source; each source's task reports its verdict, whatever the check's outcome."""
     freshness = {t.task_id: t for t in mini_dag.tasks if t.task_id.startswith("freshness.")}
-    assert sorted(freshness) == ["freshness.dbt_source_freshness", "freshness.raw_mini"]
+    assert sorted(freshness) == ["freshness.raw_mini", "freshness.source_freshness"]
     for task in freshness.values():
         assert task.get_flat_relative_ids(upstream=True) | task.get_flat_relative_ids() <= set(freshness)
-    assert freshness["freshness.raw_mini"].upstream_task_ids == {"freshness.dbt_source_freshness"}
+    assert freshness["freshness.raw_mini"].upstream_task_ids == {"freshness.source_freshness"}
     assert freshness["freshness.raw_mini"].trigger_rule == "all_done"
 
 
@@ -351,10 +352,35 @@ def test_sources_a_deployment_does_not_load_can_be_left_out(mini_project: Path) 
     assert "dbt.stg_readings.run" in _task_ids(dag)
 
 
+@pytest.mark.parametrize("scope", ["recent", "all"])
+def test_the_build_keeps_the_parse_make_manifest_saved(mini_dag: Any, mini_project: Path, tmp_path: Path,
+                                                       scope: str) -> None:
+    """dbt keeps a saved parse only for the same vars, --profile and --target: `make manifest` parses with the
+    arguments Cosmos gives the build, and the run's data-test scope is an environment variable, not --vars, so
+    no run re-parses the whole project (3-5 s each on the real one)."""
+    import shutil
+
+    from gridcarbon import dbt_runner
+
+    producer = mini_dag.get_task(PRODUCER)
+    assert not producer.vars
+    work = tmp_path / "project"
+    shutil.copytree(mini_project, work)  # with target/partial_parse.msgpack, as Cosmos copies it into each run
+    profile = producer.profile_config
+    proc = subprocess.run(
+        [str(dbt_runner.dbt_executable()), "--log-level", "debug", "parse", "--project-dir", str(work),
+         "--profiles-dir", str(work), "--profile", profile.profile_name, "--target", profile.target_name],
+        cwd=work, capture_output=True, text=True, timeout=300,
+        env={**os.environ, **dbt_env(work), dbt_runner.DATA_TEST_SCOPE_ENV: scope})
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Unable to do partial parsing" not in proc.stdout, proc.stdout[-3000:]
+    assert "Partial parsing enabled" in proc.stdout or "partial parse" in proc.stdout.lower()
+
+
 def test_dbt_runs_from_its_own_virtualenv_with_the_env_var_profile(mini_dag: Any, mini_project: Path) -> None:
     from gridcarbon import dbt_runner
 
-    for task_id in (PRODUCER, "dbt.fct_emissions.run", "freshness.dbt_source_freshness", "dbt_docs"):
+    for task_id in (PRODUCER, "dbt.fct_emissions.run", "dbt_docs"):
         task = mini_dag.task_dict[task_id]
         assert task.dbt_executable_path == str(dbt_runner.dbt_executable()), task_id
         assert Path(task.dbt_executable_path).name == "dbt"
