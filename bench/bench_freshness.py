@@ -85,7 +85,7 @@ REPLAY_LEAD = timedelta(hours=3)  # the replay's clock this long after the new h
 # sources this benchmark does not load: their freshness checks would turn every transform_warehouse run red
 FRESHNESS_EXCLUDE = "raw_eia,raw_iso,raw_netztransparenz,raw_reference"
 PRODUCER_TASK = "dbt.dbt_producer_watcher"
-FRESHNESS_TASK = "freshness.dbt_source_freshness"
+FRESHNESS_TASK = "freshness.source_freshness"
 
 
 class Stop(Exception):
