@@ -116,6 +116,16 @@ def run_case(case: Case, stack: AirflowStack, meta_url: str, timeout: float) -> 
             time.sleep(2)
         case.wall = time.monotonic() - began
         case.runs, case.failed_runs = total, failed
+        # Off the clock: the scheduler marks a backfill completed every 30 s, and until then the next case's
+        # `backfill create` for the same DAG is refused ("Another backfill is running for Dag ...").
+        while True:
+            with conn.cursor() as cur:
+                cur.execute("select count(*) from backfill where id = any(%s) and completed_at is null", (ids,))
+                if not cur.fetchone()[0]:
+                    break
+            if time.monotonic() - began > timeout:
+                raise TimeoutError(f"{case.name}: backfills {ids} not marked completed after {timeout:.0f} s")
+            time.sleep(2)
         with conn.cursor() as cur:
             cur.execute("select count(*), coalesce(sum(ti.try_number), 0) from task_instance ti join dag_run dr "
                         "on dr.dag_id = ti.dag_id and dr.run_id = ti.run_id where dr.backfill_id = any(%s)", (ids,))
