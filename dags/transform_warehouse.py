@@ -120,7 +120,7 @@ with DAG(
                     check >> PythonOperator(
                         task_id=source, python_callable=dbt_freshness.report, trigger_rule="all_done",
                         op_kwargs={"source": source, "checker_task_id": check.task_id},
-                        doc_md=f"Fails when dbt source freshness finds `{source}` past its `error_after`.")
+                        doc_md=f"Fails when the freshness check finds `{source}` past its dbt `error_after`.")
         from cosmos.settings import watcher_dbt_execution_queue
 
         if not watcher_dbt_execution_queue:

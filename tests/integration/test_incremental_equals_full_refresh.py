@@ -365,11 +365,12 @@ def test_a_steady_state_run_inserts_only_the_look_back(built: dict[str, Any]) ->
         assert inserted[model] > 0, model
 
 
-def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_first_of_a_day_every_row(built: dict[str, Any]) -> None:
-    """transform_warehouse passes data_test_scope 'recent' when raw data landed and 'all' on the first run of a
-    day and on manual runs (macros/data_test_scope.sql). A duplicate planted in an hour older than the look-back
-    and loaded long ago is what only the first run of the day reports; one in the look-back fails both. (Runs
-    last: it plants rows, then removes them.)"""
+def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_first_of_a_day_every_row(
+        built: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """transform_warehouse passes the scope 'recent' when raw data landed and 'all' on the first run of a day and
+    on manual runs (GRIDCARBON_DATA_TEST_SCOPE; by hand the var data_test_scope; macros/data_test_scope.sql). A
+    duplicate planted in an hour older than the look-back and loaded long ago is what only the first run of the
+    day reports; one in the look-back fails both. (Runs last: it plants rows, then removes them.)"""
     conn, work, database = built["conn"], built["work"], built["database"]
     newest = query(conn, "select max(interval_start_utc) from marts.fct_household_emissions")[0][0]
 
@@ -379,9 +380,13 @@ def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_first_of_a_day_ev
                         "where interval_start_utc = %s limit 1", (interval_start,))
             assert cur.rowcount == 1
 
-    def unique_test(scope: str) -> str:
-        out = run_dbt(["test", "--select", "fct_household_emissions,test_name:unique_combination_of_columns",
-                       "--vars", "{" + LOOKBACK + ", data_test_scope: " + scope + "}"], work, database, check=False)
+    def unique_test(scope: str, *, as_the_dag_passes_it: bool = False) -> str:
+        with monkeypatch.context() as env:
+            if as_the_dag_passes_it:  # the environment variable transform_warehouse renders, no --vars
+                env.setenv("GRIDCARBON_DATA_TEST_SCOPE", scope)
+            dbt_vars = "{" + LOOKBACK + ("}" if as_the_dag_passes_it else ", data_test_scope: " + scope + "}")
+            out = run_dbt(["test", "--select", "fct_household_emissions,test_name:unique_combination_of_columns",
+                           "--vars", dbt_vars], work, database, check=False)
         assert "Done. PASS=" in out, out[-2000:]
         return "FAIL" if " FAIL " in out else "PASS"
 
@@ -393,8 +398,11 @@ def test_an_asset_triggered_run_tests_the_rebuilt_rows_and_the_first_of_a_day_ev
         plant_duplicate(START)  # Saturday 00:00 CET: two days before the newest hour, loaded at step 0
         assert unique_test("recent") == "PASS"  # the hourly run does not re-read rows it did not rebuild
         assert unique_test("all") == "FAIL"  # the first run of the day does
+        assert unique_test("recent", as_the_dag_passes_it=True) == "PASS"
+        assert unique_test("all", as_the_dag_passes_it=True) == "FAIL"
         plant_duplicate(newest)
         assert unique_test("recent") == "FAIL"
+        assert unique_test("recent", as_the_dag_passes_it=True) == "FAIL"
     finally:
         with conn.cursor() as cur:  # the planted copies are the physically later twins
             cur.execute("""
