@@ -9,10 +9,10 @@ rows committed in an equivalent table (same columns, same primary key, same load
 
 - loader: per series, what a mapped ``smard_ingest`` task does: ``with transaction(conn): replace_window(...)``
   (the caller owns the transaction): validation (scope, window, duplicate keys), metadata columns appended,
-  DELETE of the window, serialisation to COPY text, COPY, commit;
+  DELETE of the window, COPY fed chunk by chunk by its serialiser (``warehouse.CopyStream``), commit;
 - pre-serialised COPY (the reference): the same rows plus metadata, already in COPY text before the clock starts
-  (serialised once per run, outside the timing), sent in ONE ``COPY`` into the empty twin table, one commit: what
-  the database itself can ingest, with no Python work at all;
+  (serialised once per run, outside the timing), sent in ONE ``COPY`` (read in 1 MiB pieces) into the empty twin
+  table, one commit: what the database itself can ingest, with no Python work at all;
 - bare COPY: the same as the reference, but serialised inside the timing with the simplest code (``str()`` of
   each value, ``\\N`` for NULL): a second Python serialiser, shown for comparison with earlier results.
 
@@ -94,7 +94,7 @@ def serialise(batches: Batches, window: Window) -> tuple[str, int]:
 
 def copy_text(conn: Any, text: str) -> None:
     with conn.cursor() as cur:
-        cur.copy_expert(f"copy {TWIN} ({COLUMNS}) from stdin", io.StringIO(text))
+        cur.copy_expert(f"copy {TWIN} ({COLUMNS}) from stdin", io.StringIO(text), size=1 << 20)
     conn.commit()
 
 

@@ -32,7 +32,6 @@ failing rollback on a dead connection is logged, never raised over the error tha
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -42,6 +41,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -195,19 +195,29 @@ def _copy_text(value: Any) -> str:
     return text
 
 
-def copy_buffer(rows: Iterable[Sequence[Any]], suffix: Sequence[Any] = ()) -> io.StringIO:
-    """Serialise rows to Postgres COPY text format (tab-separated, ``\\N`` for NULL).
+class CopyStream:
+    """Rows as Postgres COPY text (tab-separated, ``\\N`` for NULL), serialised while the COPY reads them.
 
-    ``suffix`` holds values appended to every row (the load metadata), serialised once. Serialisation is the
-    loader's hot loop (``bench/``): it dispatches on the exact type with fast paths for float/int/None/str and
-    caches the text of repeated timestamps (interval keys repeat across series, metadata on every row).
+    ``cursor.copy_expert(sql, CopyStream(rows))`` calls ``read()`` for the next chunk (``_CHUNK_ROWS`` whole
+    rows) and sends it before asking for the next one, so the server parses and inserts one chunk while Python
+    serialises the following one: on two cores the loader's serialisation and the database's ingest overlap
+    instead of taking turns (``bench/bench_load_throughput.py``). ``suffix`` holds values appended to every row
+    (the load metadata), serialised once.
+
+    Serialisation is the loader's hot loop: it dispatches on the exact type with fast paths for
+    float/int/None/str and caches the text of repeated timestamps (interval keys repeat across series, metadata
+    on every row). A value that cannot be written (a naive datetime) raises ``LoadError`` from ``read()``; psycopg2
+    then aborts the COPY and raises its own ``QueryCanceled``, so the error is also kept in ``error`` for the
+    caller to raise instead (``replace_window`` does).
     """
-    tail = "".join("\t" + _copy_text(v) for v in suffix) + "\n"
-    cache: dict[datetime, str] = {}
-    buf = io.StringIO()
-    write = buf.write
 
-    def text(value: Any) -> str:
+    def __init__(self, rows: Iterable[Sequence[Any]], suffix: Sequence[Any] = ()) -> None:
+        self._rows = iter(rows)
+        self._tail = "".join("\t" + _copy_text(v) for v in suffix) + "\n"
+        self._cache: dict[datetime, str] = {}
+        self.error: BaseException | None = None
+
+    def _text(self, value: Any) -> str:
         kind = type(value)
         if kind is float or kind is int:
             return str(value)
@@ -217,17 +227,31 @@ def copy_buffer(rows: Iterable[Sequence[Any]], suffix: Sequence[Any] = ()) -> io
             return value.translate(_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value
                                                  or "\r" in value) else value
         if kind is datetime:
-            out = cache.get(value)
+            out = self._cache.get(value)
             if out is None:
-                out = cache[value] = _copy_text(value)
+                out = self._cache[value] = _copy_text(value)
             return out
         return _copy_text(value)
 
-    for row in rows:
-        write("\t".join([text(v) for v in row]))
-        write(tail)
-    buf.seek(0)
-    return buf
+    def read(self, size: int = -1) -> str:
+        """The next chunk of whole rows (``size`` is ignored: psycopg2 sends any length); ``""`` at the end.
+        ``size < 0`` (as ``io`` defines it) returns everything left."""
+        text, tail = self._text, self._tail
+        chunk = self._rows if size is not None and size < 0 else islice(self._rows, _CHUNK_ROWS)
+        try:
+            return "".join(["\t".join([text(v) for v in row]) + tail for row in chunk])
+        except Exception as exc:
+            self.error = exc
+            raise
+
+
+_CHUNK_ROWS = 2000
+
+
+def copy_buffer(rows: Iterable[Sequence[Any]], suffix: Sequence[Any] = ()) -> CopyStream:
+    """``rows`` (plus ``suffix`` on every row) as a ``CopyStream`` for ``cursor.copy_expert``; ``.read()`` of it
+    returns all of the COPY text at once."""
+    return CopyStream(rows, suffix)
 
 
 def connect(dsn: str | None = None) -> Any:
@@ -373,10 +397,13 @@ def replace_window(
                                   scope, where_)
             cur.execute(delete_sql, params)
             deleted = cur.rowcount
-            cur.copy_expert(
-                f"copy {table.qualified} ({', '.join(columns)}) from stdin",
-                copy_buffer(materialised, suffix),
-            )
+            stream = copy_buffer(materialised, suffix)
+            try:
+                cur.copy_expert(f"copy {table.qualified} ({', '.join(columns)}) from stdin", stream)
+            except Exception:
+                if stream.error is not None:  # psycopg2 reports a failed read() as QueryCanceled: say what failed
+                    raise stream.error from None
+                raise
     except Exception as exc:
         error = as_load_error(exc, table, scope, **where_)
         if error is exc:

@@ -191,6 +191,27 @@ def test_naive_timestamp_is_refused(conn: Any, admin_conn: Any) -> None:
     assert _values(admin_conn, "T_naive") == {}
 
 
+def test_bad_value_after_rows_already_streamed_keeps_previous_state(conn: Any, admin_conn: Any) -> None:
+    """The COPY is fed chunk by chunk while the server ingests (``warehouse.CopyStream``). A value that cannot be
+    written in a late chunk, after earlier chunks reached the server, still aborts the whole load: the user sees
+    the LoadError naming the value (not psycopg2's "COPY from stdin failed"), the window keeps every stored row,
+    and the connection serves the next load."""
+    hours = 700  # 2,800 rows: more than one chunk
+    assert hours * 4 > warehouse._CHUNK_ROWS
+    window = Window(T0, T0 + timedelta(hours=hours))
+    _load(conn, "T_late_bad", window, _rows("T_late_bad", T0, hours))
+    before = _checksum(admin_conn, "T_late_bad")
+    rows = _rows("T_late_bad", T0, hours, base=500.0)
+    late = warehouse._CHUNK_ROWS + 300
+    rows[late] = (*rows[late][:5], CREATED.replace(tzinfo=None), *rows[late][6:])
+    with pytest.raises(LoadError, match="naive datetime") as raised:
+        _load(conn, "T_late_bad", window, rows)
+    assert "QueryCanceled" not in str(raised.value)
+    assert _checksum(admin_conn, "T_late_bad") == before
+    _load(conn, "T_late_bad", window, _rows("T_late_bad", T0, hours, base=500.0))
+    assert float(_values(admin_conn, "T_late_bad")[T0]) == 500.0
+
+
 def test_concurrent_loads_of_one_scope_take_turns(warehouse_db: str, admin_conn: Any,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Two runs replacing overlapping windows of one series at the same time (a backfill beside a scheduled

@@ -109,10 +109,10 @@ def test_window_rejects_empty_or_half_given_conf() -> None:
 def test_copy_buffer_escapes_text_and_writes_null() -> None:
     """Plant names with tabs or backslashes survive COPY; None becomes NULL, not an empty string."""
     ts = datetime(2024, 1, 2, 8, tzinfo=UTC)
-    text = copy_buffer([("a\tb\\c", None, ts, 1.5, True)]).getvalue()
+    text = copy_buffer([("a\tb\\c", None, ts, 1.5, True)]).read()
     assert text == "a\\tb\\\\c\t\\N\t2024-01-02T08:00:00+00:00\t1.5\tt\n"
     with pytest.raises(LoadError, match="naive datetime"):
-        copy_buffer([(datetime(2024, 1, 1),)]).getvalue()
+        copy_buffer([(datetime(2024, 1, 1),)]).read()
 
 
 def _fault(server, **spec) -> None:
