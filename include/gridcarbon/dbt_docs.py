@@ -30,11 +30,7 @@ class DbtDocsIfChangedOperator(DbtDocsLocalOperator):
     def execute(self, context: Any, **kwargs: Any) -> Any:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        conn = dbt_runner.dbt_connection()
-        try:
-            fingerprint = dbt_runner.docs_fingerprint(conn)
-        finally:
-            conn.close()
+        fingerprint = dbt_runner.current_docs_fingerprint()
         if dbt_runner.published_docs_fingerprint() == fingerprint:
             raise AirflowSkipException(
                 f"the dbt docs in {dbt_runner.docs_dir()} are current: the project, dbt and the warehouse's "

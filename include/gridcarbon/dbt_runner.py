@@ -431,6 +431,15 @@ def docs_fingerprint(conn: Any, environ: Mapping[str, str] = os.environ) -> str:
     return digest.hexdigest()
 
 
+def current_docs_fingerprint() -> str:
+    """``docs_fingerprint`` of the warehouse dbt builds into (``dbt_connection()``, opened and closed here)."""
+    conn = dbt_connection()
+    try:
+        return docs_fingerprint(conn)
+    finally:
+        conn.close()
+
+
 def published_docs_fingerprint() -> str | None:
     """The fingerprint the published docs site was generated for (None: no site, or one without it)."""
     path = docs_dir() / DOCS_FINGERPRINT_FILE
@@ -473,11 +482,7 @@ def publish_docs(project_path: str | Path, fingerprint: str | None = None, **_: 
 
 def generate_docs() -> Path:
     """``dbt docs generate`` (needs the warehouse for the catalog) into a scratch target, then publish."""
-    conn = dbt_connection()
-    try:
-        fingerprint = docs_fingerprint(conn)
-    finally:
-        conn.close()
+    fingerprint = current_docs_fingerprint()
     with tempfile.TemporaryDirectory(prefix="dbt_docs_") as tmp:
         run_dbt(["docs", "generate", "--target-path", tmp])
         return publish_docs(tmp, fingerprint)
