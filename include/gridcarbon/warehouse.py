@@ -234,8 +234,8 @@ class CopyStream:
         return _copy_text(value)
 
     def read(self, size: int = -1) -> str:
-        """The next chunk of whole rows (``size`` is ignored: psycopg2 sends any length); ``""`` at the end.
-        ``size < 0`` (as ``io`` defines it) returns everything left."""
+        """The next ``_CHUNK_ROWS`` whole rows, whatever ``size`` >= 0 asks for (psycopg2 sends a chunk of any
+        length); with ``size < 0`` (``io``'s "read all") everything left; ``""`` at the end."""
         text, tail = self._text, self._tail
         chunk = self._rows if size is not None and size < 0 else islice(self._rows, _CHUNK_ROWS)
         try:
