@@ -176,7 +176,7 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(value: Any) -> str:
-    """One value in Postgres COPY text format (the general, slow path; see ``copy_buffer`` for fast paths)."""
+    """One value in Postgres COPY text format (the general, slow path; see ``CopyStream`` for fast paths)."""
     if value is None:
         return "\\N"
     if isinstance(value, bool):
@@ -235,9 +235,9 @@ class CopyStream:
 
     def read(self, size: int = -1) -> str:
         """The next ``_CHUNK_ROWS`` whole rows, whatever ``size`` >= 0 asks for (psycopg2 sends a chunk of any
-        length); with ``size < 0`` (``io``'s "read all") everything left; ``""`` at the end."""
+        length); with ``size`` None or < 0 (``io``'s "read all") everything left; ``""`` at the end."""
         text, tail = self._text, self._tail
-        chunk = self._rows if size is not None and size < 0 else islice(self._rows, _CHUNK_ROWS)
+        chunk = self._rows if size is None or size < 0 else islice(self._rows, _CHUNK_ROWS)
         try:
             return "".join(["\t".join([text(v) for v in row]) + tail for row in chunk])
         except Exception as exc:
@@ -246,12 +246,6 @@ class CopyStream:
 
 
 _CHUNK_ROWS = 2000
-
-
-def copy_buffer(rows: Iterable[Sequence[Any]], suffix: Sequence[Any] = ()) -> CopyStream:
-    """``rows`` (plus ``suffix`` on every row) as a ``CopyStream`` for ``cursor.copy_expert``; ``.read()`` of it
-    returns all of the COPY text at once."""
-    return CopyStream(rows, suffix)
 
 
 def connect(dsn: str | None = None) -> Any:
@@ -397,7 +391,7 @@ def replace_window(
                                   scope, where_)
             cur.execute(delete_sql, params)
             deleted = cur.rowcount
-            stream = copy_buffer(materialised, suffix)
+            stream = CopyStream(materialised, suffix)
             try:
                 cur.copy_expert(f"copy {table.qualified} ({', '.join(columns)}) from stdin", stream)
             except Exception:

@@ -49,13 +49,13 @@ def load(conn: Any, data: list[tuple], **kwargs: Any) -> Any:
 
 def terminate_before_the_copy(monkeypatch: pytest.MonkeyPatch, admin_conn: Any, conn: Any) -> None:
     """Terminate ``conn``'s backend where the loader serialises its rows: after the DELETE, before the COPY."""
-    real = warehouse.copy_buffer
+    real = warehouse.CopyStream
 
-    def copy_buffer(rows: Any, suffix: Any = ()) -> Any:
+    def copy_stream(rows: Any, suffix: Any = ()) -> Any:
         terminate(admin_conn, conn)
         return real(rows, suffix)
 
-    monkeypatch.setattr(warehouse, "copy_buffer", copy_buffer)
+    monkeypatch.setattr(warehouse, "CopyStream", copy_stream)
 
 
 def terminate(admin_conn: Any, conn: Any) -> None:

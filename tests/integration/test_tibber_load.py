@@ -112,14 +112,14 @@ def test_failure_inside_the_load_transaction_keeps_stored_rows(warehouse_db: str
     window = Window(datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 7, 2, tzinfo=UTC))
     fetched = _load(replay_server, window)
     before = _snapshot(admin_conn, fetched.window)
-    real = warehouse.copy_buffer
+    real = warehouse.CopyStream
 
     def failing(rows: Any, suffix: Any = ()) -> Any:
         if rows and len(rows[0]) == len(tibber.CONSUMPTION.columns):  # after the DELETE of the consumption
             raise RuntimeError("connection lost")
         return real(rows, suffix)
 
-    monkeypatch.setattr(warehouse, "copy_buffer", failing)
+    monkeypatch.setattr(warehouse, "CopyStream", failing)
     with pytest.raises(RuntimeError, match="connection lost"):
         _load(replay_server, window)
     assert _snapshot(admin_conn, fetched.window) == before

@@ -58,17 +58,17 @@ def _load(conn: Any, region: str, window: Window, rows: list[tuple], **kwargs: A
 @contextmanager
 def _between_delete_and_copy(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> Iterator[None]:
     """Run ``action`` once, where the loader serialises the rows for its COPY: after the DELETE, before the COPY."""
-    real = warehouse.copy_buffer
+    real = warehouse.CopyStream
     pending = [action]
 
-    def copy_buffer(rows: Any, suffix: Any = ()) -> Any:
+    def copy_stream(rows: Any, suffix: Any = ()) -> Any:
         if pending:
             pending.pop()()
         return real(rows, suffix)
 
-    monkeypatch.setattr(warehouse, "copy_buffer", copy_buffer)
+    monkeypatch.setattr(warehouse, "CopyStream", copy_stream)
     yield
-    monkeypatch.setattr(warehouse, "copy_buffer", real)
+    monkeypatch.setattr(warehouse, "CopyStream", real)
 
 
 def _checksum(admin_conn: Any, region: str) -> tuple[int, str]:

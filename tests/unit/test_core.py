@@ -12,7 +12,7 @@ from gridcarbon.connections import resolve_endpoint
 from gridcarbon.errors import MalformedPayloadError, SourceAuthError, SourceError, SourceUnavailableError
 from gridcarbon.http import build_session, fetch, json_body, redact
 from gridcarbon.intervals import Window, parse_utc, window_from_context
-from gridcarbon.warehouse import LoadError, copy_buffer
+from gridcarbon.warehouse import CopyStream, LoadError
 
 UTC = UTC
 
@@ -106,13 +106,13 @@ def test_window_rejects_empty_or_half_given_conf() -> None:
         window_from_context({"dag_run": SimpleNamespace(conf={"window_start": "2025-01-01"})})
 
 
-def test_copy_buffer_escapes_text_and_writes_null() -> None:
+def test_copy_stream_escapes_text_and_writes_null() -> None:
     """Plant names with tabs or backslashes survive COPY; None becomes NULL, not an empty string."""
     ts = datetime(2024, 1, 2, 8, tzinfo=UTC)
-    text = copy_buffer([("a\tb\\c", None, ts, 1.5, True)]).read()
+    text = CopyStream([("a\tb\\c", None, ts, 1.5, True)]).read()
     assert text == "a\\tb\\\\c\t\\N\t2024-01-02T08:00:00+00:00\t1.5\tt\n"
     with pytest.raises(LoadError, match="naive datetime"):
-        copy_buffer([(datetime(2024, 1, 1),)]).read()
+        CopyStream([(datetime(2024, 1, 1),)]).read()
 
 
 def _fault(server, **spec) -> None:
